@@ -1,0 +1,14 @@
+package domain
+
+import "time"
+
+// APIToken is an opaque token for `Authorization: Token <key>`, stored as a hash of its key.
+type APIToken struct {
+	KeyHash   []byte
+	UserID    int64
+	CreatedAt time.Time
+	ExpiresAt time.Time
+}
+
+// Usable tells whether the token still authenticates at now.
+func (t APIToken) Usable(now time.Time) bool { return now.Before(t.ExpiresAt) }
