@@ -46,9 +46,9 @@ type Registered struct {
 	Token string
 }
 
-// Principal is the authenticated caller of a request.
+// Principal is the authenticated caller of a request, as loaded when it was authenticated.
 type Principal struct {
-	UserID int64
+	User *domain.User
 }
 
 // Accounts is every use case, as inbound adapters see them.

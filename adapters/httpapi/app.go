@@ -1,0 +1,227 @@
+// Package httpapi is the Fiber adapter: it serves the MxShop users API over ports.Accounts.
+package httpapi
+
+import (
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/recover"
+
+	"github.com/phoneauth/phoneauth/domain"
+	"github.com/phoneauth/phoneauth/ports"
+)
+
+// Config is what the HTTP layer needs from configuration.
+type Config struct {
+	Language       string   // default language of messages: "en" or "zh-hans"
+	AllowedOrigins []string // CORS origins, or "*"
+}
+
+// bodyLimit bounds request bodies: every request of this API fits in a few hundred bytes.
+const bodyLimit = 64 << 10
+
+// NewApp builds the Fiber application with every route of the contract.
+func NewApp(cfg Config, accounts ports.Accounts, logger *slog.Logger) *fiber.App {
+	app := fiber.New(fiber.Config{
+		AppName:               "phoneauth",
+		DisableStartupMessage: true,
+		ErrorHandler:          errorHandler(logger),
+		BodyLimit:             bodyLimit,
+		ReadTimeout:           15 * time.Second,
+		WriteTimeout:          15 * time.Second,
+		IdleTimeout:           2 * time.Minute,
+	})
+	app.Use(recover.New())
+	app.Use(func(c *fiber.Ctx) error {
+		lang := negotiateLanguage(c.Get(fiber.HeaderAcceptLanguage), cfg.Language)
+		c.Locals(languageKey{}, lang)
+		c.Set(fiber.HeaderContentLanguage, lang)
+		c.Vary(fiber.HeaderAcceptLanguage)
+		return c.Next()
+	})
+	app.Use(cors(cfg.AllowedOrigins))
+
+	h := handlers{accounts: accounts}
+	route(app, "/code/", map[string]fiber.Handler{fiber.MethodPost: h.sendCode})
+	route(app, "/users/", map[string]fiber.Handler{fiber.MethodPost: h.register})
+	route(app, "/login/", map[string]fiber.Handler{fiber.MethodPost: h.login})
+	route(app, "/jwt-auth/", map[string]fiber.Handler{fiber.MethodPost: h.login})
+	route(app, "/api-token-auth/", map[string]fiber.Handler{fiber.MethodPost: h.apiToken})
+	route(app, "/users/:any/", map[string]fiber.Handler{
+		fiber.MethodGet:   h.authenticated(h.profile),
+		fiber.MethodPatch: h.authenticated(h.updateProfile),
+		fiber.MethodPut:   h.authenticated(h.updateProfile),
+	})
+	return app
+}
+
+// route serves path (with or without its trailing slash) for the given methods, answers
+// OPTIONS with the Allow list, and any other method with 405.
+func route(app *fiber.App, path string, byMethod map[string]fiber.Handler) {
+	allow := []string{}
+	for _, m := range []string{fiber.MethodGet, fiber.MethodPost, fiber.MethodPut, fiber.MethodPatch} {
+		if h, ok := byMethod[m]; ok {
+			app.Add(m, path, h)
+			allow = append(allow, m)
+			if m == fiber.MethodGet {
+				app.Add(fiber.MethodHead, path, h)
+				allow = append(allow, fiber.MethodHead)
+			}
+		}
+	}
+	allow = append(allow, fiber.MethodOptions)
+	allowHeader := strings.Join(allow, ", ")
+	app.Options(path, func(c *fiber.Ctx) error {
+		c.Set(fiber.HeaderAllow, allowHeader)
+		return c.SendStatus(fiber.StatusOK)
+	})
+	app.All(path, func(c *fiber.Ctx) error {
+		c.Set(fiber.HeaderAllow, allowHeader)
+		return fiber.ErrMethodNotAllowed
+	})
+}
+
+type languageKey struct{}
+type principalKey struct{}
+
+func language(c *fiber.Ctx) string {
+	if lang, ok := c.Locals(languageKey{}).(string); ok {
+		return lang
+	}
+	return langEN
+}
+
+type handlers struct {
+	accounts ports.Accounts
+}
+
+func (h handlers) sendCode(c *fiber.Ctx) error {
+	body, err := decodeBody(c)
+	if err != nil {
+		return err
+	}
+	mobile, err := h.accounts.SendCode(c.UserContext(), body["mobile"])
+	if err != nil {
+		return err
+	}
+	return writeJSON(c, fiber.StatusCreated, struct {
+		Mobile string `json:"mobile"`
+	}{mobile})
+}
+
+func (h handlers) register(c *fiber.Ctx) error {
+	body, err := decodeBody(c)
+	if err != nil {
+		return err
+	}
+	reg, err := h.accounts.Register(c.UserContext(), ports.SignUp{
+		Username: body["username"], Code: body["code"], Password: body["password"],
+	})
+	if err != nil {
+		return err
+	}
+	return writeJSON(c, fiber.StatusCreated, struct {
+		Username string `json:"username"`
+		Mobile   string `json:"mobile"`
+		Token    string `json:"token"`
+		Name     string `json:"name"`
+	}{reg.User.Username(), reg.User.Mobile(), reg.Token, reg.User.DisplayName()})
+}
+
+type tokenResponse struct {
+	Token string `json:"token"`
+}
+
+func (h handlers) login(c *fiber.Ctx) error {
+	body, err := decodeBody(c)
+	if err != nil {
+		return err
+	}
+	token, err := h.accounts.Login(c.UserContext(), ports.Credentials{Username: body["username"], Password: body["password"]})
+	if err != nil {
+		return err
+	}
+	return writeJSON(c, fiber.StatusOK, tokenResponse{token})
+}
+
+func (h handlers) apiToken(c *fiber.Ctx) error {
+	body, err := decodeBody(c)
+	if err != nil {
+		return err
+	}
+	key, err := h.accounts.IssueAPIToken(c.UserContext(), ports.Credentials{Username: body["username"], Password: body["password"]})
+	if err != nil {
+		return err
+	}
+	return writeJSON(c, fiber.StatusOK, tokenResponse{key})
+}
+
+// authenticated resolves the Authorization header before next; the caller must be known.
+func (h handlers) authenticated(next fiber.Handler) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		p, err := h.accounts.Authenticate(c.UserContext(), c.Get(fiber.HeaderAuthorization))
+		if err != nil {
+			return err
+		}
+		if p == nil {
+			return domain.ErrNotAuthenticated
+		}
+		c.Locals(principalKey{}, *p)
+		return next(c)
+	}
+}
+
+func principal(c *fiber.Ctx) ports.Principal {
+	p, _ := c.Locals(principalKey{}).(ports.Principal)
+	return p
+}
+
+func (h handlers) profile(c *fiber.Ctx) error {
+	user, err := h.accounts.Profile(c.UserContext(), principal(c))
+	if err != nil {
+		return err
+	}
+	return writeJSON(c, fiber.StatusOK, newProfileResponse(user))
+}
+
+func (h handlers) updateProfile(c *fiber.Ctx) error {
+	body, err := decodeBody(c)
+	if err != nil {
+		return err
+	}
+	user, err := h.accounts.UpdateProfile(c.UserContext(), principal(c), ports.ProfileUpdate{
+		Name: body["name"], Gender: body["gender"], Birthday: body["birthday"], Email: body["email"],
+	})
+	if err != nil {
+		return err
+	}
+	return writeJSON(c, fiber.StatusOK, newProfileResponse(user))
+}
+
+type profileResponse struct {
+	Name     *string `json:"name"`
+	Gender   string  `json:"gender"`
+	Birthday *string `json:"birthday"`
+	Email    *string `json:"email"`
+	Mobile   *string `json:"mobile"`
+}
+
+func newProfileResponse(u *domain.User) profileResponse {
+	return profileResponse{
+		Name:     nullable(u.Name()),
+		Gender:   string(u.Gender()),
+		Birthday: nullable(domain.FormatBirthday(u.Birthday())),
+		Email:    nullable(u.Email()),
+		Mobile:   nullable(u.Mobile()),
+	}
+}
+
+// nullable renders an unset optional field as JSON null.
+func nullable(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}

@@ -1,0 +1,22 @@
+package password_test
+
+import (
+	"testing"
+
+	"github.com/phoneauth/phoneauth/adapters/password"
+)
+
+// BenchmarkArgon2idVerify measures one login's hashing cost, which sizes the login rate a
+// replica can sustain.
+func BenchmarkArgon2idVerify(b *testing.B) {
+	h := password.NewArgon2id()
+	encoded, err := h.Hash("correct horse battery staple")
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if ok, err := h.Verify(encoded, "correct horse battery staple"); err != nil || !ok {
+			b.Fatal(ok, err)
+		}
+	}
+}

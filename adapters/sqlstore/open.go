@@ -1,0 +1,99 @@
+// Package sqlstore implements the persistence ports with Bun, on SQLite (the embedded
+// default, pure Go) and on PostgreSQL (several replicas may share one server). Rules that
+// must hold across replicas are enforced by the database: unique indexes, single atomic
+// statements and row locks in transactions.
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect/pgdialect"
+	"github.com/uptrace/bun/dialect/sqlitedialect"
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+)
+
+// Postgres pool limits: small, since several replicas share the server's connections.
+const (
+	pgMaxOpenConns    = 10
+	pgMaxIdleConns    = 5
+	pgConnMaxIdleTime = 5 * time.Minute
+	pgConnMaxLifetime = time.Hour
+)
+
+// Open returns a database handle for databaseURL without connecting (see Ping):
+//
+//   - sqlite://<file path>, relative or absolute, e.g. sqlite://data/phoneauth.db or
+//     sqlite:///var/lib/phoneauth/phoneauth.db. The file is created on first use. One
+//     SQLite file serves one process: the handle has a single connection, which
+//     serialises this process's transactions, and the store relies on that instead of
+//     row locks.
+//   - postgres://... or postgresql://..., handed to pgx as is.
+func Open(databaseURL string) (*bun.DB, error) {
+	scheme, rest, ok := strings.Cut(databaseURL, "://")
+	if !ok {
+		return nil, errors.New("database URL has no scheme (want sqlite://, postgres:// or postgresql://)")
+	}
+	switch strings.ToLower(scheme) {
+	case "sqlite":
+		return openSQLite(rest)
+	case "postgres", "postgresql":
+		return openPostgres(databaseURL)
+	default:
+		return nil, fmt.Errorf("database URL scheme %q is not supported (want sqlite, postgres or postgresql)", scheme)
+	}
+}
+
+func openSQLite(path string) (*bun.DB, error) {
+	if path == "" {
+		return nil, errors.New("sqlite database URL has no file path")
+	}
+	// The driver cuts the file name at the first '?', where its parameters begin.
+	if strings.Contains(path, "?") {
+		return nil, errors.New("sqlite file path must not contain '?'")
+	}
+	// busy_timeout waits out another process's lock instead of failing at once;
+	// _txlock=immediate takes the write lock when a transaction begins, so a transaction
+	// that reads and then writes cannot fail halfway on a lock upgrade.
+	dsn := path + "?_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_txlock=immediate"
+	sqldb, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open sqlite: %w", err)
+	}
+	sqldb.SetMaxOpenConns(1)
+	return bun.NewDB(sqldb, sqlitedialect.New()), nil
+}
+
+func openPostgres(databaseURL string) (*bun.DB, error) {
+	cfg, err := pgx.ParseConfig(databaseURL) // its errors redact the password
+	if err != nil {
+		return nil, fmt.Errorf("postgres database URL: %w", err)
+	}
+	// Bun writes values into the SQL text, so every statement is new to the server: the
+	// default mode would prepare (and cache) each one. The URL may still choose a mode.
+	if !strings.Contains(databaseURL, "default_query_exec_mode=") {
+		cfg.DefaultQueryExecMode = pgx.QueryExecModeSimpleProtocol
+	}
+	sqldb := stdlib.OpenDB(*cfg)
+	sqldb.SetMaxOpenConns(pgMaxOpenConns)
+	sqldb.SetMaxIdleConns(pgMaxIdleConns)
+	sqldb.SetConnMaxIdleTime(pgConnMaxIdleTime)
+	sqldb.SetConnMaxLifetime(pgConnMaxLifetime)
+	return bun.NewDB(sqldb, pgdialect.New()), nil
+}
+
+// Ping checks that the database answers; when it cannot be reached the error matches
+// domain.ErrStoreUnavailable.
+func Ping(ctx context.Context, db *bun.DB) error {
+	if err := db.PingContext(ctx); err != nil {
+		return wrap("ping database", err)
+	}
+	return nil
+}

@@ -1,0 +1,369 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect"
+
+	"github.com/phoneauth/phoneauth/domain"
+	"github.com/phoneauth/phoneauth/ports"
+)
+
+var (
+	_ ports.UserRepository     = (*Store)(nil)
+	_ ports.CodeRepository     = (*Store)(nil)
+	_ ports.Registrar          = (*Store)(nil)
+	_ ports.APITokenRepository = (*Store)(nil)
+)
+
+// Store implements every persistence port on one database, SQLite or PostgreSQL.
+type Store struct {
+	db *bun.DB
+}
+
+// NewStore returns a store on db, which must be migrated (see Migrate).
+func NewStore(db *bun.DB) *Store { return &Store{db: db} }
+
+// forUpdate locks the selected row until the transaction ends. This is the one place the
+// dialects differ: SQLite has no row locks and needs none, because every transaction
+// holds the database's write lock from its start (see Open).
+func (s *Store) forUpdate(q *bun.SelectQuery) *bun.SelectQuery {
+	if s.db.Dialect().Name() == dialect.PG {
+		return q.For("UPDATE")
+	}
+	return q
+}
+
+const birthdayLayout = "2006-01-02"
+
+type userRow struct {
+	bun.BaseModel `bun:"table:users,alias:u"`
+
+	ID           int64          `bun:"id,pk,autoincrement"`
+	Username     string         `bun:"username"`
+	Mobile       sql.NullString `bun:"mobile"`
+	PasswordHash string         `bun:"password_hash"`
+	Name         string         `bun:"name"`
+	Gender       string         `bun:"gender"`
+	Birthday     sql.NullString `bun:"birthday"`
+	Email        string         `bun:"email"`
+	Active       bool           `bun:"active"`
+	DateJoined   int64          `bun:"date_joined"`
+}
+
+func userRowFrom(u *domain.User) userRow {
+	r := u.Record()
+	row := userRow{
+		ID:           r.ID,
+		Username:     r.Username,
+		Mobile:       sql.NullString{String: r.Mobile, Valid: r.Mobile != ""},
+		PasswordHash: r.PasswordHash,
+		Name:         r.Name,
+		Gender:       string(r.Gender),
+		Email:        r.Email,
+		Active:       r.Active,
+		DateJoined:   r.DateJoined.UnixMilli(),
+	}
+	if !r.Birthday.IsZero() {
+		row.Birthday = sql.NullString{String: r.Birthday.Format(birthdayLayout), Valid: true}
+	}
+	return row
+}
+
+func (row userRow) user() (*domain.User, error) {
+	var birthday time.Time
+	if row.Birthday.Valid {
+		d, err := time.Parse(birthdayLayout, row.Birthday.String)
+		if err != nil {
+			return nil, fmt.Errorf("user %d: stored birthday: %w", row.ID, err)
+		}
+		birthday = d
+	}
+	return domain.UnmarshalUserFromDatabase(domain.UserRecord{
+		ID:           row.ID,
+		Username:     row.Username,
+		Mobile:       row.Mobile.String,
+		PasswordHash: row.PasswordHash,
+		Name:         row.Name,
+		Gender:       domain.Gender(row.Gender),
+		Birthday:     birthday,
+		Email:        row.Email,
+		Active:       row.Active,
+		DateJoined:   time.UnixMilli(row.DateJoined),
+	}), nil
+}
+
+type codeRow struct {
+	bun.BaseModel `bun:"table:verify_codes,alias:c"`
+
+	Mobile      string        `bun:"mobile,pk"`
+	CodeHash    []byte        `bun:"code_hash"`
+	SentAt      sql.NullInt64 `bun:"sent_at"` // NULL: no code sent yet, only a reservation
+	ExpiresAt   int64         `bun:"expires_at"`
+	Attempts    int           `bun:"attempts"`
+	MaxAttempts int           `bun:"max_attempts"`
+	Consumed    bool          `bun:"consumed"`
+	ReservedAt  sql.NullInt64 `bun:"reserved_at"`
+}
+
+func codeRowFrom(c *domain.VerifyCode) codeRow {
+	return codeRow{
+		Mobile:      c.Mobile(),
+		CodeHash:    c.Hash(),
+		SentAt:      sql.NullInt64{Int64: c.SentAt().UnixMilli(), Valid: true},
+		ExpiresAt:   c.ExpiresAt().UnixMilli(),
+		Attempts:    c.Attempts(),
+		MaxAttempts: c.MaxAttempts(),
+		Consumed:    c.Consumed(),
+	}
+}
+
+func (row codeRow) code() *domain.VerifyCode {
+	return domain.UnmarshalVerifyCodeFromDatabase(row.Mobile, row.CodeHash,
+		time.UnixMilli(row.SentAt.Int64), time.UnixMilli(row.ExpiresAt),
+		row.Attempts, row.MaxAttempts, row.Consumed)
+}
+
+type tokenRow struct {
+	bun.BaseModel `bun:"table:api_tokens,alias:t"`
+
+	KeyHash   []byte `bun:"key_hash,pk"`
+	UserID    int64  `bun:"user_id"`
+	CreatedAt int64  `bun:"created_at"`
+	ExpiresAt int64  `bun:"expires_at"`
+}
+
+// ByID implements ports.UserRepository.
+func (s *Store) ByID(ctx context.Context, id int64) (*domain.User, error) {
+	var row userRow
+	if err := s.db.NewSelect().Model(&row).Where("id = ?", id).Scan(ctx); err != nil {
+		return nil, notFound("find user by id", err, domain.ErrUserNotFound)
+	}
+	return row.user()
+}
+
+// ByLogin implements ports.UserRepository: a username match wins over a mobile match.
+func (s *Store) ByLogin(ctx context.Context, login string) (*domain.User, error) {
+	var row userRow
+	err := s.db.NewSelect().Model(&row).
+		Where("username = ?", login).WhereOr("mobile = ?", login).
+		OrderExpr("CASE WHEN username = ? THEN 0 ELSE 1 END", login).
+		Limit(1).
+		Scan(ctx)
+	if err != nil {
+		return nil, notFound("find user by login", err, domain.ErrUserNotFound)
+	}
+	return row.user()
+}
+
+// Taken implements ports.UserRepository.
+func (s *Store) Taken(ctx context.Context, value string) (bool, error) {
+	taken, err := s.db.NewSelect().Model((*userRow)(nil)).
+		Where("username = ?", value).WhereOr("mobile = ?", value).
+		Exists(ctx)
+	if err != nil {
+		return false, wrap("check username or mobile", err)
+	}
+	return taken, nil
+}
+
+// Update implements ports.UserRepository. Only the profile fields are written back: they
+// are the only ones a *domain.User can change.
+func (s *Store) Update(ctx context.Context, id int64, change func(*domain.User) error) (*domain.User, error) {
+	var (
+		updated   *domain.User
+		changeErr error
+	)
+	err := s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		var row userRow
+		err := s.forUpdate(tx.NewSelect().Model(&row).Where("id = ?", id)).Scan(ctx)
+		if errors.Is(err, sql.ErrNoRows) {
+			return domain.ErrUserNotFound
+		}
+		if err != nil {
+			return fmt.Errorf("load user: %w", err)
+		}
+		u, err := row.user()
+		if err != nil {
+			return fmt.Errorf("load user: %w", err)
+		}
+		if changeErr = change(u); changeErr != nil {
+			return changeErr
+		}
+		next := userRowFrom(u)
+		if _, err := tx.NewUpdate().Model(&next).
+			Column("name", "gender", "birthday", "email").
+			WherePK().
+			Exec(ctx); err != nil {
+			return fmt.Errorf("write user: %w", err)
+		}
+		updated = u
+		return nil
+	})
+	switch {
+	case changeErr != nil:
+		return nil, changeErr
+	case err != nil:
+		return nil, txError("update user", err)
+	}
+	return updated, nil
+}
+
+// Reserve implements ports.CodeRepository with one upsert: it claims the row unless a code
+// was sent or reserved after notBefore, and returns the row only when it claimed it.
+func (s *Store) Reserve(ctx context.Context, mobile string, now, notBefore time.Time) error {
+	var claimed string
+	err := s.db.NewRaw(`
+		INSERT INTO verify_codes (mobile, reserved_at) VALUES (?, ?)
+		ON CONFLICT (mobile) DO UPDATE SET reserved_at = excluded.reserved_at
+		WHERE (verify_codes.sent_at IS NULL OR verify_codes.sent_at <= ?)
+		  AND (verify_codes.reserved_at IS NULL OR verify_codes.reserved_at <= ?)
+		RETURNING mobile`,
+		mobile, now.UnixMilli(), notBefore.UnixMilli(), notBefore.UnixMilli(),
+	).Scan(ctx, &claimed)
+	if errors.Is(err, sql.ErrNoRows) {
+		return domain.ErrResendTooSoon
+	}
+	if err != nil {
+		return wrap("reserve code", err)
+	}
+	return nil
+}
+
+// Release implements ports.CodeRepository: a reservation made at another time (a newer
+// one, or none) is left alone.
+func (s *Store) Release(ctx context.Context, mobile string, reservedAt time.Time) error {
+	_, err := s.db.NewUpdate().Model((*codeRow)(nil)).
+		Set("reserved_at = NULL").
+		Where("mobile = ?", mobile).
+		Where("reserved_at = ?", reservedAt.UnixMilli()).
+		Exec(ctx)
+	if err != nil {
+		return wrap("release code reservation", err)
+	}
+	return nil
+}
+
+// Save implements ports.CodeRepository.
+func (s *Store) Save(ctx context.Context, code *domain.VerifyCode) error {
+	row := codeRowFrom(code)
+	_, err := s.db.NewInsert().Model(&row).
+		On("CONFLICT (mobile) DO UPDATE").
+		Set("code_hash = excluded.code_hash").
+		Set("sent_at = excluded.sent_at").
+		Set("expires_at = excluded.expires_at").
+		Set("attempts = excluded.attempts").
+		Set("max_attempts = excluded.max_attempts").
+		Set("consumed = excluded.consumed").
+		Set("reserved_at = NULL").
+		Exec(ctx)
+	if err != nil {
+		return wrap("save code", err)
+	}
+	return nil
+}
+
+// Register implements ports.Registrar in one transaction that holds the code's row.
+func (s *Store) Register(ctx context.Context, mobile string, decide func(*domain.VerifyCode) (*domain.User, error)) (*domain.User, error) {
+	var (
+		created   *domain.User
+		decideErr error
+	)
+	err := s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		var (
+			row  codeRow
+			code *domain.VerifyCode
+		)
+		err := s.forUpdate(tx.NewSelect().Model(&row).Where("mobile = ?", mobile)).Scan(ctx)
+		switch {
+		case err == nil && row.SentAt.Valid:
+			code = row.code()
+		case err != nil && !errors.Is(err, sql.ErrNoRows):
+			return fmt.Errorf("load code: %w", err)
+		}
+		var user *domain.User
+		user, decideErr = decide(code)
+		if code != nil {
+			if _, err := tx.NewUpdate().Model((*codeRow)(nil)).
+				Set("attempts = ?", code.Attempts()).
+				Set("consumed = ?", code.Consumed()).
+				Where("mobile = ?", mobile).
+				Exec(ctx); err != nil {
+				return fmt.Errorf("write code: %w", err)
+			}
+		}
+		if decideErr != nil || user == nil {
+			return nil
+		}
+		newRow := userRowFrom(user)
+		newRow.ID = 0
+		if _, err := tx.NewInsert().Model(&newRow).Returning("id").Exec(ctx); err != nil {
+			if uniqueViolation(err) {
+				return domain.ErrUserExists
+			}
+			return fmt.Errorf("insert user: %w", err)
+		}
+		created, err = newRow.user()
+		return err
+	})
+	switch {
+	case err != nil:
+		return nil, txError("register", err)
+	case decideErr != nil:
+		return nil, decideErr
+	}
+	return created, nil
+}
+
+// Create implements ports.APITokenRepository.
+func (s *Store) Create(ctx context.Context, token domain.APIToken) error {
+	row := tokenRow{
+		KeyHash:   token.KeyHash,
+		UserID:    token.UserID,
+		CreatedAt: token.CreatedAt.UnixMilli(),
+		ExpiresAt: token.ExpiresAt.UnixMilli(),
+	}
+	if _, err := s.db.NewInsert().Model(&row).Exec(ctx); err != nil {
+		if foreignKeyViolation(err) {
+			return domain.ErrUserNotFound
+		}
+		return wrap("create api token", err)
+	}
+	return nil
+}
+
+// Find implements ports.APITokenRepository.
+func (s *Store) Find(ctx context.Context, keyHash []byte) (domain.APIToken, error) {
+	var row tokenRow
+	if err := s.db.NewSelect().Model(&row).Where("key_hash = ?", keyHash).Scan(ctx); err != nil {
+		return domain.APIToken{}, notFound("find api token", err, domain.ErrTokenInvalid)
+	}
+	return domain.APIToken{
+		KeyHash:   row.KeyHash,
+		UserID:    row.UserID,
+		CreatedAt: time.UnixMilli(row.CreatedAt).UTC(),
+		ExpiresAt: time.UnixMilli(row.ExpiresAt).UTC(),
+	}, nil
+}
+
+// notFound turns "no rows" into missing, and wraps any other error.
+func notFound(op string, err error, missing error) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return missing
+	}
+	return wrap(op, err)
+}
+
+// txError passes on the domain errors a transaction decided on and wraps the rest: a
+// failed statement, BEGIN or COMMIT.
+func txError(op string, err error) error {
+	if errors.Is(err, domain.ErrUserNotFound) || errors.Is(err, domain.ErrUserExists) {
+		return err
+	}
+	return wrap(op, err)
+}

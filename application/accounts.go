@@ -1,0 +1,355 @@
+// Package application holds the use cases of phone sign-up and login. It speaks only
+// domain types and ports; adapters drive it and are driven by it.
+package application
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/phoneauth/phoneauth/domain"
+	"github.com/phoneauth/phoneauth/ports"
+)
+
+// Config is what the use cases need from configuration.
+type Config struct {
+	Mobiles        domain.MobilePolicy
+	Passwords      domain.PasswordPolicy
+	CodeLength     int
+	CodeTTL        time.Duration
+	ResendInterval time.Duration
+	MaxAttempts    int
+	SMSTemplate    string // "{code}" is replaced by the code
+	APITokenTTL    time.Duration
+}
+
+// Deps are the driven ports the use cases call.
+type Deps struct {
+	Users     ports.UserRepository
+	Codes     ports.CodeRepository
+	Registrar ports.Registrar
+	APITokens ports.APITokenRepository
+	SMS       ports.SMSSender
+	Tokens    ports.AccessTokens
+	Passwords ports.PasswordHasher
+	Secrets   ports.Secrets
+	Clock     ports.Clock
+}
+
+// Accounts implements ports.Accounts.
+type Accounts struct {
+	cfg  Config
+	deps Deps
+	// dummyHash is verified when a login names no user, so that an unknown user costs
+	// the same time as a wrong password and does not reveal itself.
+	dummyHash string
+}
+
+var _ ports.Accounts = (*Accounts)(nil)
+
+// NewAccounts builds the use cases.
+func NewAccounts(cfg Config, deps Deps) (*Accounts, error) {
+	dummy, err := deps.Passwords.Hash("phoneauth timing equaliser")
+	if err != nil {
+		return nil, fmt.Errorf("dummy password hash: %w", err)
+	}
+	return &Accounts{cfg: cfg, deps: deps, dummyHash: dummy}, nil
+}
+
+// SendCode checks the mobile in the contract's order (taken, then format, then interval),
+// reserves the send slot atomically, sends, and stores the code only once it was accepted.
+func (a *Accounts) SendCode(ctx context.Context, field ports.Field) (string, error) {
+	raw, ferr := requiredText(field)
+	if ferr != nil {
+		return "", domain.FieldErrors{{Field: "mobile", Err: ferr}}
+	}
+	taken, err := a.deps.Users.Taken(ctx, raw)
+	if err != nil {
+		return "", err
+	}
+	if taken {
+		return "", domain.FieldErrors{{Field: "mobile", Err: domain.ErrUserExists}}
+	}
+	mobile, err := a.cfg.Mobiles.Parse(raw)
+	if err != nil {
+		return "", domain.FieldErrors{{Field: "mobile", Err: domain.ErrInvalidMobile}}
+	}
+	now := a.deps.Clock.Now()
+	if err := a.deps.Codes.Reserve(ctx, mobile.String(), now, now.Add(-a.cfg.ResendInterval)); err != nil {
+		if errors.Is(err, domain.ErrResendTooSoon) {
+			seconds := fmt.Sprint(int(a.cfg.ResendInterval / time.Second))
+			return "", domain.FieldErrors{{Field: "mobile", Err: domain.ErrResendTooSoon.WithParam(seconds)}}
+		}
+		return "", err
+	}
+	if err := a.sendCode(ctx, mobile, now); err != nil {
+		// The send failed, so the interval must not start; the release outlives a cancelled request.
+		if rerr := a.deps.Codes.Release(context.WithoutCancel(ctx), mobile.String(), now); rerr != nil {
+			err = errors.Join(err, rerr)
+		}
+		var refused *domain.Error
+		if errors.As(err, &refused) && errors.Is(refused, domain.ErrSMSRefused) {
+			return "", domain.FieldErrors{{Field: "mobile", Err: refused}}
+		}
+		return "", err
+	}
+	return mobile.String(), nil
+}
+
+func (a *Accounts) sendCode(ctx context.Context, mobile domain.Mobile, now time.Time) error {
+	code, err := a.deps.Secrets.NewCode(a.cfg.CodeLength)
+	if err != nil {
+		return err
+	}
+	if err := a.deps.SMS.Send(ctx, mobile.String(), strings.ReplaceAll(a.cfg.SMSTemplate, "{code}", code)); err != nil {
+		return err
+	}
+	vc, err := domain.NewVerifyCode(mobile, a.deps.Secrets.CodeHash(mobile.String(), code), now, a.cfg.CodeTTL, a.cfg.MaxAttempts)
+	if err != nil {
+		return err
+	}
+	// The SMS is out: the code must be saved even if the client has gone away.
+	return a.deps.Codes.Save(context.WithoutCancel(ctx), vc)
+}
+
+// Register validates every field, checks the code (counting a wrong guess even when
+// other fields fail), and creates the user and consumes the code in one transaction.
+func (a *Accounts) Register(ctx context.Context, req ports.SignUp) (ports.Registered, error) {
+	username, usernameErr := requiredText(req.Username)
+	if usernameErr == nil {
+		taken, err := a.deps.Users.Taken(ctx, username)
+		if err != nil {
+			return ports.Registered{}, err
+		}
+		if taken {
+			usernameErr = domain.ErrUserExists
+		}
+	}
+	code, codeErr := codeText(req.Code, a.cfg.CodeLength)
+	password, passwordErr := requiredText(req.Password)
+	if passwordErr == nil {
+		passwordErr = asDomainError(a.cfg.Passwords.Check(password))
+	}
+
+	var created *domain.User
+	if username != "" && codeErr == nil {
+		var err error
+		created, err = a.redeem(ctx, username, code, password, usernameErr == nil && passwordErr == nil)
+		switch {
+		case errors.Is(err, domain.ErrUserExists):
+			usernameErr = domain.ErrUserExists
+		case err != nil:
+			if codeErr = asDomainError(err); codeErr == nil || codeErr.Kind() != domain.KindInvalid {
+				return ports.Registered{}, err
+			}
+		}
+	}
+	if errs := collect(
+		domain.FieldError{Field: "username", Err: usernameErr},
+		domain.FieldError{Field: "code", Err: codeErr},
+		domain.FieldError{Field: "password", Err: passwordErr},
+	); errs != nil {
+		return ports.Registered{}, errs
+	}
+	token, err := a.deps.Tokens.Issue(created)
+	if err != nil {
+		return ports.Registered{}, err
+	}
+	return ports.Registered{User: created, Token: token}, nil
+}
+
+// redeem checks code against the newest code sent to username; when create is set and the
+// code is right, it consumes the code and stores the new user in the same transaction.
+func (a *Accounts) redeem(ctx context.Context, username, code, password string, create bool) (*domain.User, error) {
+	mobile, err := a.cfg.Mobiles.Parse(username)
+	if err != nil {
+		return nil, domain.ErrCodeMismatch // no code is ever sent to an invalid mobile
+	}
+	var user *domain.User
+	if create {
+		// Hash before the transaction: it takes tens of milliseconds and needs no lock.
+		hash, err := a.deps.Passwords.Hash(password)
+		if err != nil {
+			return nil, err
+		}
+		if user, err = domain.NewUser(mobile, hash, a.deps.Clock.Now()); err != nil {
+			return nil, err
+		}
+	}
+	submitted := a.deps.Secrets.CodeHash(mobile.String(), code)
+	return a.deps.Registrar.Register(ctx, mobile.String(), func(vc *domain.VerifyCode) (*domain.User, error) {
+		if vc == nil {
+			return nil, domain.ErrCodeMismatch
+		}
+		if err := vc.Verify(submitted, a.deps.Clock.Now()); err != nil {
+			return nil, err
+		}
+		if user == nil {
+			return nil, nil // other fields failed: the right code stays usable
+		}
+		vc.Consume()
+		return user, nil
+	})
+}
+
+// Login returns an access token for valid credentials.
+func (a *Accounts) Login(ctx context.Context, cred ports.Credentials) (string, error) {
+	user, err := a.checkCredentials(ctx, cred)
+	if err != nil {
+		return "", err
+	}
+	return a.deps.Tokens.Issue(user)
+}
+
+// IssueAPIToken returns the key of a new opaque token; only its hash is stored.
+func (a *Accounts) IssueAPIToken(ctx context.Context, cred ports.Credentials) (string, error) {
+	user, err := a.checkCredentials(ctx, cred)
+	if err != nil {
+		return "", err
+	}
+	key, err := a.deps.Secrets.NewAPIKey()
+	if err != nil {
+		return "", err
+	}
+	now := a.deps.Clock.Now()
+	err = a.deps.APITokens.Create(ctx, domain.APIToken{
+		KeyHash:   a.deps.Secrets.APIKeyHash(key),
+		UserID:    user.ID(),
+		CreatedAt: now,
+		ExpiresAt: now.Add(a.cfg.APITokenTTL),
+	})
+	if err != nil {
+		return "", err
+	}
+	return key, nil
+}
+
+func (a *Accounts) checkCredentials(ctx context.Context, cred ports.Credentials) (*domain.User, error) {
+	username, usernameErr := requiredText(cred.Username)
+	password, passwordErr := requiredText(cred.Password)
+	if errs := collect(
+		domain.FieldError{Field: "username", Err: usernameErr},
+		domain.FieldError{Field: "password", Err: passwordErr},
+	); errs != nil {
+		return nil, errs
+	}
+	invalid := domain.FieldErrors{{Field: "non_field_errors", Err: domain.ErrInvalidCredentials}}
+	user, err := a.deps.Users.ByLogin(ctx, username)
+	if errors.Is(err, domain.ErrUserNotFound) {
+		_, _ = a.deps.Passwords.Verify(a.dummyHash, password)
+		return nil, invalid
+	}
+	if err != nil {
+		return nil, err
+	}
+	ok, err := a.deps.Passwords.Verify(user.PasswordHash(), password)
+	if err != nil {
+		return nil, fmt.Errorf("user %d: %w", user.ID(), err)
+	}
+	if !ok || !user.Active() {
+		return nil, invalid
+	}
+	return user, nil
+}
+
+// Authenticate resolves `JWT <token>`, `Bearer <token>` or `Token <key>` (scheme case-insensitive).
+func (a *Accounts) Authenticate(ctx context.Context, authorization string) (*ports.Principal, error) {
+	parts := strings.Fields(authorization)
+	if len(parts) == 0 {
+		return nil, nil
+	}
+	switch strings.ToLower(parts[0]) {
+	case "jwt", "bearer":
+		switch {
+		case len(parts) == 1:
+			return nil, domain.ErrJWTNoCredentials
+		case len(parts) > 2:
+			return nil, domain.ErrJWTSpaces
+		}
+		id, err := a.deps.Tokens.Verify(parts[1])
+		if err != nil {
+			return nil, err
+		}
+		return a.principal(ctx, id, domain.ErrJWTUserInvalid)
+	case "token":
+		switch {
+		case len(parts) == 1:
+			return nil, domain.ErrTokenNoCredentials
+		case len(parts) > 2:
+			return nil, domain.ErrTokenSpaces
+		}
+		token, err := a.deps.APITokens.Find(ctx, a.deps.Secrets.APIKeyHash(parts[1]))
+		if err != nil {
+			return nil, err
+		}
+		if !token.Usable(a.deps.Clock.Now()) {
+			return nil, domain.ErrTokenInvalid
+		}
+		return a.principal(ctx, token.UserID, domain.ErrTokenInvalid)
+	default:
+		return nil, nil
+	}
+}
+
+// principal loads the caller; a deleted or disabled user gets the scheme's own refusal.
+func (a *Accounts) principal(ctx context.Context, id int64, refusal *domain.Error) (*ports.Principal, error) {
+	user, err := a.deps.Users.ByID(ctx, id)
+	if errors.Is(err, domain.ErrUserNotFound) {
+		return nil, refusal
+	}
+	if err != nil {
+		return nil, err
+	}
+	if !user.Active() {
+		return nil, refusal
+	}
+	return &ports.Principal{User: user}, nil
+}
+
+// Profile returns the caller, as loaded when the request was authenticated.
+func (a *Accounts) Profile(_ context.Context, caller ports.Principal) (*domain.User, error) {
+	return caller.User, nil
+}
+
+// UpdateProfile applies the fields sent; mobile is not among them, since a new number would need a new code.
+func (a *Accounts) UpdateProfile(ctx context.Context, caller ports.Principal, req ports.ProfileUpdate) (*domain.User, error) {
+	var change domain.ProfileChange
+	var shapeErrs domain.FieldErrors
+	optional := func(name string, f ports.Field, trim, nullable bool) *string {
+		var err *domain.Error
+		switch f.State {
+		case ports.Missing:
+			return nil
+		case ports.Null:
+			if nullable {
+				return new(string)
+			}
+			err = domain.ErrNull
+		case ports.NotText:
+			err = domain.ErrNotAString
+		case ports.Text:
+			v := f.Value
+			if trim {
+				v = strings.TrimSpace(v)
+			}
+			return &v
+		}
+		shapeErrs = append(shapeErrs, domain.FieldError{Field: name, Err: err})
+		return nil
+	}
+	change.Name = optional("name", req.Name, true, true)
+	change.Gender = optional("gender", req.Gender, false, false)
+	change.Birthday = optional("birthday", req.Birthday, false, true)
+	change.Email = optional("email", req.Email, true, true)
+
+	return a.deps.Users.Update(ctx, caller.User.ID(), func(u *domain.User) error {
+		err := u.ChangeProfile(change)
+		var ruleErrs domain.FieldErrors
+		if err != nil && !errors.As(err, &ruleErrs) {
+			return err
+		}
+		return inFieldOrder([]string{"name", "gender", "birthday", "email"}, shapeErrs, ruleErrs)
+	})
+}

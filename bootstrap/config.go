@@ -1,0 +1,259 @@
+// Package bootstrap reads the configuration, wires one adapter per port with fx, and
+// holds the executable. It is the only reader of the environment and the only user of fx.
+package bootstrap
+
+import (
+	"crypto/rand"
+	"fmt"
+	"net"
+	"net/url"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is the whole configuration, read once from the environment.
+type Config struct {
+	HTTPAddr           string
+	DatabaseURL        string
+	MigrateOnStart     bool
+	JWTSecret          []byte
+	JWTSecretGenerated bool // no JWT_SECRET was set: tokens die with the process
+	JWTTTL             time.Duration
+	APITokenTTL        time.Duration
+	Language           string
+	SMSProviders       []string // tried in order while one is unavailable
+	YunpianAPIKey      string
+	YunpianURL         string
+	SMSWebhookURL      string
+	SMSWebhookSecret   string
+	SMSTimeout         time.Duration
+	SMSTemplate        string
+	SMSCodeLength      int
+	SMSCodeTTL         time.Duration
+	SMSResendInterval  time.Duration
+	SMSMaxAttempts     int
+	MobileRegex        string
+	PasswordMinLength  int
+	CORSAllowedOrigins []string
+	ShutdownTimeout    time.Duration
+}
+
+// DefaultSMSTemplate is the original shop's message, in English.
+const DefaultSMSTemplate = "【Muxue Fresh Supermarket】Your verification code is {code}. If you did not request it, please ignore this message."
+
+// SMS provider names accepted in SMS_PROVIDER.
+const (
+	ProviderConsole = "console"
+	ProviderYunpian = "yunpian"
+	ProviderWebhook = "webhook"
+)
+
+// LoadConfig reads the configuration through lookup (os.LookupEnv in main). The error
+// names the first bad variable in one line.
+func LoadConfig(lookup func(string) (string, bool)) (Config, error) {
+	r := reader{lookup: lookup}
+	cfg := Config{
+		HTTPAddr:           r.addr("HTTP_ADDR", "127.0.0.1:8000"),
+		DatabaseURL:        r.databaseURL("DATABASE_URL", "sqlite://phoneauth.db"),
+		MigrateOnStart:     r.boolean("MIGRATE_ON_START", true),
+		JWTTTL:             r.duration("JWT_TTL", 168*time.Hour),
+		APITokenTTL:        r.duration("API_TOKEN_TTL", 30*24*time.Hour),
+		Language:           r.oneOf("LANGUAGE", "en", "en", "zh-hans"),
+		SMSProviders:       r.providers("SMS_PROVIDER", ProviderConsole),
+		YunpianAPIKey:      r.str("YUNPIAN_API_KEY", ""),
+		YunpianURL:         r.httpURL("YUNPIAN_URL", "https://sms.yunpian.com/v2/sms/single_send.json"),
+		SMSWebhookURL:      r.httpURL("SMS_WEBHOOK_URL", ""),
+		SMSWebhookSecret:   r.str("SMS_WEBHOOK_SECRET", ""),
+		SMSTimeout:         r.duration("SMS_TIMEOUT", 5*time.Second),
+		SMSTemplate:        r.template("SMS_TEMPLATE", DefaultSMSTemplate),
+		SMSCodeLength:      r.integer("SMS_CODE_LENGTH", 6, 4, 10),
+		SMSCodeTTL:         r.duration("SMS_CODE_TTL", 5*time.Minute),
+		SMSResendInterval:  r.duration("SMS_RESEND_INTERVAL", 60*time.Second),
+		SMSMaxAttempts:     r.integer("SMS_MAX_ATTEMPTS", 5, 1, 100),
+		MobileRegex:        r.regex("MOBILE_REGEX", `^1[3-9]\d{9}$`),
+		PasswordMinLength:  r.integer("PASSWORD_MIN_LENGTH", 8, 1, 1024),
+		CORSAllowedOrigins: r.origins("CORS_ALLOWED_ORIGINS", "*"),
+		ShutdownTimeout:    r.duration("SHUTDOWN_TIMEOUT", 10*time.Second),
+	}
+	if secret := r.str("JWT_SECRET", ""); secret != "" {
+		cfg.JWTSecret = []byte(secret)
+	} else if _, set := lookup("JWT_SECRET"); set {
+		r.fail("JWT_SECRET", "is set but empty")
+	} else {
+		cfg.JWTSecret = make([]byte, 32)
+		if _, err := rand.Read(cfg.JWTSecret); err != nil {
+			return Config{}, fmt.Errorf("JWT_SECRET: generating a secret: %w", err)
+		}
+		cfg.JWTSecretGenerated = true
+	}
+	if slices.Contains(cfg.SMSProviders, ProviderYunpian) && cfg.YunpianAPIKey == "" {
+		r.fail("YUNPIAN_API_KEY", "is required when SMS_PROVIDER includes yunpian")
+	}
+	if slices.Contains(cfg.SMSProviders, ProviderWebhook) {
+		if cfg.SMSWebhookURL == "" {
+			r.fail("SMS_WEBHOOK_URL", "is required when SMS_PROVIDER includes webhook")
+		}
+		if cfg.SMSWebhookSecret == "" {
+			r.fail("SMS_WEBHOOK_SECRET", "is required when SMS_PROVIDER includes webhook")
+		}
+	}
+	if r.err != nil {
+		return Config{}, r.err
+	}
+	return cfg, nil
+}
+
+// reader parses variables and keeps the first error, so LoadConfig reads as a table.
+type reader struct {
+	lookup func(string) (string, bool)
+	err    error
+}
+
+func (r *reader) fail(name, format string, args ...any) {
+	if r.err == nil {
+		r.err = fmt.Errorf("%s %s", name, fmt.Sprintf(format, args...))
+	}
+}
+
+// raw returns the trimmed value, or def when the variable is unset or empty.
+func (r *reader) raw(name, def string) string {
+	v, ok := r.lookup(name)
+	if v = strings.TrimSpace(v); !ok || v == "" {
+		return def
+	}
+	return v
+}
+
+func (r *reader) str(name, def string) string { return r.raw(name, def) }
+
+func (r *reader) addr(name, def string) string {
+	v := r.raw(name, def)
+	if _, port, err := net.SplitHostPort(v); err != nil || port == "" {
+		r.fail(name, "must be host:port, got %q", v)
+	}
+	return v
+}
+
+func (r *reader) databaseURL(name, def string) string {
+	v := r.raw(name, def)
+	scheme, rest, ok := strings.Cut(v, "://")
+	switch {
+	case scheme == "memory" && ok && rest == "":
+	case !ok || rest == "":
+		r.fail(name, "must be sqlite://<file> or postgres://user:pass@host:port/db, got %q", redactURL(v))
+	case scheme != "sqlite" && scheme != "postgres" && scheme != "postgresql":
+		r.fail(name, "has unsupported scheme %q (want sqlite, postgres, or memory for tests)", scheme)
+	}
+	return v
+}
+
+func (r *reader) boolean(name string, def bool) bool {
+	v := r.raw(name, strconv.FormatBool(def))
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		r.fail(name, "must be true or false, got %q", v)
+	}
+	return b
+}
+
+func (r *reader) duration(name string, def time.Duration) time.Duration {
+	v := r.raw(name, def.String())
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		r.fail(name, "must be a positive duration such as 90s, 5m or 168h, got %q", v)
+	}
+	return d
+}
+
+func (r *reader) integer(name string, def, min, max int) int {
+	v := r.raw(name, strconv.Itoa(def))
+	n, err := strconv.Atoi(v)
+	if err != nil || n < min || n > max {
+		r.fail(name, "must be a whole number from %d to %d, got %q", min, max, v)
+	}
+	return n
+}
+
+func (r *reader) oneOf(name, def string, allowed ...string) string {
+	v := strings.ToLower(r.raw(name, def))
+	if !slices.Contains(allowed, v) {
+		r.fail(name, "must be one of %s, got %q", strings.Join(allowed, ", "), v)
+	}
+	return v
+}
+
+func (r *reader) providers(name, def string) []string {
+	var out []string
+	for _, p := range strings.Split(r.raw(name, def), ",") {
+		p = strings.ToLower(strings.TrimSpace(p))
+		switch {
+		case p != ProviderConsole && p != ProviderYunpian && p != ProviderWebhook:
+			r.fail(name, "has unknown provider %q (want console, yunpian or webhook, comma-separated for failover)", p)
+		case slices.Contains(out, p):
+			r.fail(name, "names %q twice", p)
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
+func (r *reader) httpURL(name, def string) string {
+	v := r.raw(name, def)
+	if v == "" {
+		return v
+	}
+	u, err := url.Parse(v)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		r.fail(name, "must be an http or https URL, got %q", redactURL(v))
+	}
+	return v
+}
+
+func (r *reader) template(name, def string) string {
+	v := r.raw(name, def)
+	if !strings.Contains(v, "{code}") {
+		r.fail(name, "must contain {code}")
+	}
+	return v
+}
+
+func (r *reader) regex(name, def string) string {
+	v := r.raw(name, def)
+	if _, err := regexp.Compile(v); err != nil {
+		r.fail(name, "is not a valid regular expression: %v", err)
+	}
+	return v
+}
+
+func (r *reader) origins(name, def string) []string {
+	var out []string
+	for _, o := range strings.Split(r.raw(name, def), ",") {
+		o = strings.TrimSpace(o)
+		if o == "" {
+			continue
+		}
+		if o != "*" {
+			u, err := url.Parse(o)
+			if err != nil || u.Scheme == "" || u.Host == "" || (u.Path != "" && u.Path != "/") {
+				r.fail(name, "must list * or origins such as https://shop.example.com, got %q", o)
+			}
+			o = strings.TrimSuffix(o, "/")
+		}
+		out = append(out, o)
+	}
+	if len(out) == 0 {
+		r.fail(name, "is empty")
+	}
+	return out
+}
+
+// redactURL hides a password in a URL before it is printed.
+func redactURL(v string) string {
+	if u, err := url.Parse(v); err == nil {
+		return u.Redacted()
+	}
+	return "(unparsable URL)"
+}

@@ -1,0 +1,75 @@
+package bootstrap
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+func lookupFrom(vars map[string]string) func(string) (string, bool) {
+	return func(k string) (string, bool) { v, ok := vars[k]; return v, ok }
+}
+
+func TestConfigDefaults(t *testing.T) {
+	cfg, err := LoadConfig(lookupFrom(nil))
+	require.NoError(t, err)
+	require.Equal(t, "127.0.0.1:8000", cfg.HTTPAddr)
+	require.Equal(t, "sqlite://phoneauth.db", cfg.DatabaseURL)
+	require.True(t, cfg.JWTSecretGenerated)
+	require.Len(t, cfg.JWTSecret, 32)
+	require.Equal(t, 168*time.Hour, cfg.JWTTTL)
+	require.Equal(t, 30*24*time.Hour, cfg.APITokenTTL)
+	require.Equal(t, "en", cfg.Language)
+	require.Equal(t, []string{"console"}, cfg.SMSProviders)
+	require.Equal(t, 6, cfg.SMSCodeLength)
+	require.Equal(t, 5*time.Minute, cfg.SMSCodeTTL)
+	require.Equal(t, time.Minute, cfg.SMSResendInterval)
+	require.Equal(t, 5, cfg.SMSMaxAttempts)
+	require.Equal(t, `^1[3-9]\d{9}$`, cfg.MobileRegex)
+	require.Equal(t, 8, cfg.PasswordMinLength)
+	require.Equal(t, []string{"*"}, cfg.CORSAllowedOrigins)
+	require.Equal(t, 5*time.Second, cfg.SMSTimeout)
+	require.Contains(t, cfg.SMSTemplate, "{code}")
+}
+
+func TestConfigRejectsBadValuesNamingTheVariable(t *testing.T) {
+	rows := []struct {
+		vars map[string]string
+		name string
+	}{
+		{map[string]string{"JWT_TTL": "abc"}, "JWT_TTL"},
+		{map[string]string{"JWT_TTL": "-5m"}, "JWT_TTL"},
+		{map[string]string{"SMS_PROVIDER": "yunpian"}, "YUNPIAN_API_KEY"},
+		{map[string]string{"SMS_PROVIDER": "carrier-pigeon"}, "SMS_PROVIDER"},
+		{map[string]string{"SMS_PROVIDER": "webhook", "SMS_WEBHOOK_URL": "http://127.0.0.1:9/send"}, "SMS_WEBHOOK_SECRET"},
+		{map[string]string{"SMS_CODE_LENGTH": "3"}, "SMS_CODE_LENGTH"},
+		{map[string]string{"SMS_MAX_ATTEMPTS": "many"}, "SMS_MAX_ATTEMPTS"},
+		{map[string]string{"LANGUAGE": "fr"}, "LANGUAGE"},
+		{map[string]string{"MOBILE_REGEX": "(["}, "MOBILE_REGEX"},
+		{map[string]string{"DATABASE_URL": "mysql://x"}, "DATABASE_URL"},
+		{map[string]string{"HTTP_ADDR": "8000"}, "HTTP_ADDR"},
+		{map[string]string{"SMS_TEMPLATE": "no placeholder"}, "SMS_TEMPLATE"},
+		{map[string]string{"YUNPIAN_URL": "ftp://x"}, "YUNPIAN_URL"},
+		{map[string]string{"CORS_ALLOWED_ORIGINS": "shop.example.com"}, "CORS_ALLOWED_ORIGINS"},
+		{map[string]string{"JWT_SECRET": ""}, "JWT_SECRET"},
+		{map[string]string{"MIGRATE_ON_START": "perhaps"}, "MIGRATE_ON_START"},
+	}
+	for _, row := range rows {
+		t.Run(row.name, func(t *testing.T) {
+			_, err := LoadConfig(lookupFrom(row.vars))
+			require.Error(t, err)
+			require.Regexp(t, "^"+row.name+" ", err.Error())
+			require.NotContains(t, err.Error(), "\n")
+		})
+	}
+}
+
+func TestConfigProviderList(t *testing.T) {
+	cfg, err := LoadConfig(lookupFrom(map[string]string{
+		"SMS_PROVIDER": "yunpian, webhook", "YUNPIAN_API_KEY": "k",
+		"SMS_WEBHOOK_URL": "https://sms.example.com/send", "SMS_WEBHOOK_SECRET": "s",
+	}))
+	require.NoError(t, err)
+	require.Equal(t, []string{"yunpian", "webhook"}, cfg.SMSProviders)
+}

@@ -1,0 +1,193 @@
+package bootstrap
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/uptrace/bun"
+	"go.uber.org/fx"
+
+	"github.com/phoneauth/phoneauth/adapters/clock"
+	"github.com/phoneauth/phoneauth/adapters/httpapi"
+	"github.com/phoneauth/phoneauth/adapters/jwttoken"
+	"github.com/phoneauth/phoneauth/adapters/memory"
+	"github.com/phoneauth/phoneauth/adapters/password"
+	"github.com/phoneauth/phoneauth/adapters/secret"
+	"github.com/phoneauth/phoneauth/adapters/sms"
+	"github.com/phoneauth/phoneauth/adapters/sqlstore"
+	"github.com/phoneauth/phoneauth/application"
+	"github.com/phoneauth/phoneauth/domain"
+	"github.com/phoneauth/phoneauth/ports"
+)
+
+// Options is the whole application for cfg without a listening server: one module per
+// adapter choice. Component tests build it and drive the *fiber.App it provides.
+func Options(cfg Config, logger *slog.Logger) fx.Option {
+	return fx.Options(
+		fx.Supply(cfg, logger),
+		CoreModule,
+		storeModule(cfg),
+		smsModule(cfg),
+		HTTPModule,
+	)
+}
+
+// CoreModule provides the use cases and the adapters that have no alternative.
+var CoreModule = fx.Module("core",
+	fx.Provide(
+		fx.Annotate(func() clock.System { return clock.System{} }, fx.As(new(ports.Clock))),
+		fx.Annotate(password.NewArgon2id, fx.As(new(ports.PasswordHasher))),
+		fx.Annotate(func(cfg Config) *secret.Secrets {
+			return secret.New(secret.DeriveKey(cfg.JWTSecret, "phoneauth sms code hash"))
+		}, fx.As(new(ports.Secrets))),
+		fx.Annotate(func(cfg Config, c ports.Clock) *jwttoken.HS256 {
+			return jwttoken.NewHS256(cfg.JWTSecret, cfg.JWTTTL, c)
+		}, fx.As(new(ports.AccessTokens))),
+		fx.Annotate(newAccounts, fx.As(new(ports.Accounts))),
+	),
+)
+
+type accountDeps struct {
+	fx.In
+	Config    Config
+	Users     ports.UserRepository
+	Codes     ports.CodeRepository
+	Registrar ports.Registrar
+	APITokens ports.APITokenRepository
+	SMS       ports.SMSSender
+	Tokens    ports.AccessTokens
+	Passwords ports.PasswordHasher
+	Secrets   ports.Secrets
+	Clock     ports.Clock
+}
+
+func newAccounts(d accountDeps) (*application.Accounts, error) {
+	mobiles, err := domain.NewMobilePolicy(d.Config.MobileRegex)
+	if err != nil {
+		return nil, err
+	}
+	return application.NewAccounts(application.Config{
+		Mobiles:        mobiles,
+		Passwords:      domain.PasswordPolicy{MinLength: d.Config.PasswordMinLength},
+		CodeLength:     d.Config.SMSCodeLength,
+		CodeTTL:        d.Config.SMSCodeTTL,
+		ResendInterval: d.Config.SMSResendInterval,
+		MaxAttempts:    d.Config.SMSMaxAttempts,
+		SMSTemplate:    d.Config.SMSTemplate,
+		APITokenTTL:    d.Config.APITokenTTL,
+	}, application.Deps{
+		Users: d.Users, Codes: d.Codes, Registrar: d.Registrar, APITokens: d.APITokens,
+		SMS: d.SMS, Tokens: d.Tokens, Passwords: d.Passwords, Secrets: d.Secrets, Clock: d.Clock,
+	})
+}
+
+// storePorts binds one store to every persistence port.
+func storePorts[S interface {
+	ports.UserRepository
+	ports.CodeRepository
+	ports.Registrar
+	ports.APITokenRepository
+}](newStore any) fx.Option {
+	return fx.Provide(
+		newStore,
+		func(s S) ports.UserRepository { return s },
+		func(s S) ports.CodeRepository { return s },
+		func(s S) ports.Registrar { return s },
+		func(s S) ports.APITokenRepository { return s },
+	)
+}
+
+// MemoryStoreModule keeps everything in process memory (DATABASE_URL=memory://): for
+// tests only, since nothing survives a restart and replicas share nothing.
+var MemoryStoreModule = fx.Module("memory", storePorts[*memory.Store](memory.NewStore))
+
+// SQLStoreModule stores in SQLite or Postgres through Bun, as DATABASE_URL says.
+var SQLStoreModule = fx.Module("sql",
+	fx.Provide(openDatabase),
+	storePorts[*sqlstore.Store](sqlstore.NewStore),
+)
+
+func storeModule(cfg Config) fx.Option {
+	if strings.HasPrefix(cfg.DatabaseURL, "memory://") {
+		return MemoryStoreModule
+	}
+	return SQLStoreModule
+}
+
+// openDatabase opens the pool now and checks and migrates the database when the app
+// starts, so that a database that is down stops the start with a clear error.
+func openDatabase(lc fx.Lifecycle, cfg Config, logger *slog.Logger) (*bun.DB, error) {
+	db, err := sqlstore.Open(cfg.DatabaseURL)
+	if err != nil {
+		return nil, fmt.Errorf("DATABASE_URL: %w", err)
+	}
+	lc.Append(fx.Hook{
+		OnStart: func(ctx context.Context) error {
+			if err := sqlstore.Ping(ctx, db); err != nil {
+				return fmt.Errorf("database %s unreachable: %w", redactURL(cfg.DatabaseURL), err)
+			}
+			if !cfg.MigrateOnStart {
+				return nil
+			}
+			if err := sqlstore.Migrate(ctx, db); err != nil {
+				return fmt.Errorf("migrating database: %w", err)
+			}
+			logger.Info("database ready", "dialect", db.Dialect().Name().String())
+			return nil
+		},
+		OnStop: func(context.Context) error { return db.Close() },
+	})
+	return db, nil
+}
+
+// smsModule builds the configured providers, wrapped in failover when there are several.
+func smsModule(cfg Config) fx.Option {
+	return fx.Module("sms", fx.Provide(func(logger *slog.Logger) ports.SMSSender {
+		senders := make([]ports.SMSSender, 0, len(cfg.SMSProviders))
+		for _, name := range cfg.SMSProviders {
+			switch name {
+			case ProviderConsole:
+				logger.Warn("SMS_PROVIDER console writes every message, codes included, to this log: use it for development only")
+				senders = append(senders, sms.NewConsole(logger))
+			case ProviderYunpian:
+				senders = append(senders, sms.NewYunpian(sms.YunpianConfig{APIKey: cfg.YunpianAPIKey, URL: cfg.YunpianURL, Timeout: cfg.SMSTimeout}))
+			case ProviderWebhook:
+				senders = append(senders, sms.NewWebhook(sms.WebhookConfig{URL: cfg.SMSWebhookURL, Secret: cfg.SMSWebhookSecret, Timeout: cfg.SMSTimeout}))
+			}
+		}
+		if len(senders) == 1 {
+			return senders[0]
+		}
+		logger.Info("SMS failover", "providers", strings.Join(cfg.SMSProviders, ","))
+		return sms.NewFailover(senders...)
+	}))
+}
+
+// HTTPModule provides the Fiber app, without listening.
+var HTTPModule = fx.Module("http", fx.Provide(func(cfg Config, accounts ports.Accounts, logger *slog.Logger) *fiber.App {
+	return httpapi.NewApp(httpapi.Config{Language: cfg.Language, AllowedOrigins: cfg.CORSAllowedOrigins}, accounts, logger)
+}))
+
+// ServerModule listens on HTTP_ADDR when the app starts and drains requests when it stops.
+var ServerModule = fx.Module("server", fx.Invoke(func(lc fx.Lifecycle, app *fiber.App, cfg Config, logger *slog.Logger) {
+	lc.Append(fx.Hook{
+		OnStart: func(context.Context) error {
+			ln, err := net.Listen("tcp", cfg.HTTPAddr)
+			if err != nil {
+				return fmt.Errorf("HTTP_ADDR %s: %w", cfg.HTTPAddr, err)
+			}
+			logger.Info("phoneauth listening", "addr", ln.Addr().String())
+			go func() {
+				if err := app.Listener(ln); err != nil {
+					logger.Error("server stopped", "error", err)
+				}
+			}()
+			return nil
+		},
+		OnStop: func(ctx context.Context) error { return app.ShutdownWithContext(ctx) },
+	})
+}))

@@ -1,0 +1,58 @@
+package bootstrap
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+	"go.uber.org/fx"
+)
+
+// Every wiring profile resolves: each store with each SMS provider choice.
+func TestWiringProfiles(t *testing.T) {
+	stores := map[string]string{
+		"sqlite":   "sqlite://" + t.TempDir() + "/x.db",
+		"postgres": "postgres://postgres@127.0.0.1:5432/test?sslmode=disable",
+		"memory":   "memory://",
+	}
+	providers := map[string]map[string]string{
+		"console":  {"SMS_PROVIDER": "console"},
+		"yunpian":  {"SMS_PROVIDER": "yunpian", "YUNPIAN_API_KEY": "k"},
+		"webhook":  {"SMS_PROVIDER": "webhook", "SMS_WEBHOOK_URL": "http://127.0.0.1:9/", "SMS_WEBHOOK_SECRET": "s"},
+		"failover": {"SMS_PROVIDER": "yunpian,webhook", "YUNPIAN_API_KEY": "k", "SMS_WEBHOOK_URL": "http://127.0.0.1:9/", "SMS_WEBHOOK_SECRET": "s"},
+	}
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	for store, url := range stores {
+		for provider, vars := range providers {
+			t.Run(store+"/"+provider, func(t *testing.T) {
+				env := map[string]string{"DATABASE_URL": url}
+				for k, v := range vars {
+					env[k] = v
+				}
+				cfg, err := LoadConfig(lookupFrom(env))
+				require.NoError(t, err)
+				require.NoError(t, fx.ValidateApp(Options(cfg, logger), ServerModule))
+			})
+		}
+	}
+}
+
+func TestMainRefusesBadConfiguration(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	err := Main(context.Background(), nil, lookupFrom(map[string]string{"JWT_TTL": "abc"}), &stdout, &stderr)
+	require.ErrorContains(t, err, "JWT_TTL")
+	err = Main(context.Background(), nil, lookupFrom(map[string]string{"SMS_PROVIDER": "yunpian"}), &stdout, &stderr)
+	require.ErrorContains(t, err, "YUNPIAN_API_KEY")
+}
+
+func TestMainRefusesUnreachableDatabase(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	err := Main(context.Background(), nil, lookupFrom(map[string]string{
+		"DATABASE_URL": "postgres://postgres@127.0.0.1:1/test?sslmode=disable&connect_timeout=2",
+		"HTTP_ADDR":    "127.0.0.1:0",
+	}), &stdout, &stderr)
+	require.ErrorContains(t, err, "unreachable")
+}

@@ -1,0 +1,114 @@
+package contract
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/phoneauth/phoneauth/adapters/sms"
+	"github.com/phoneauth/phoneauth/domain"
+	"github.com/phoneauth/phoneauth/ports"
+)
+
+// SMSHarness is an SMS provider under test with a view of, and control over, what stands
+// behind it (itself for a fake, a local fake vendor for an HTTP provider).
+type SMSHarness struct {
+	Sender ports.SMSSender
+	// Delivered returns the messages the provider or its vendor accepted, decoded, in order.
+	Delivered func() []sms.Message
+	// Refuse makes every following message be refused with msg as the vendor's message.
+	// Nil for a provider that cannot refuse; the refusal checks are then skipped.
+	Refuse func(msg string)
+	// BeUnavailable makes the provider unreachable or failing from now on.
+	// Nil for a provider that cannot fail; the unavailability checks are then skipped.
+	BeUnavailable func()
+}
+
+// SMSSender checks an implementation of ports.SMSSender: exact delivery, the typed
+// refusal and unavailability errors, and respect for the caller's context. A cancelled
+// send fails with domain.ErrSMSUnavailable wrapping the context's error.
+// newHarness is called once per check, so checks run in parallel.
+func SMSSender(t *testing.T, newHarness func(t *testing.T) SMSHarness) {
+	// The code sits in texts as the real template puts it; no error may repeat it.
+	const code = "918273"
+	texts := []string{
+		"【Muxue Fresh Supermarket】Your verification code is " + code + ". If you did not request it, please ignore this message.",
+		"【慕学生鲜】您的验证码是" + code + "。如非本人操作，请忽略本短信",
+		"code=" + code + "&next=/users/?a=1+2%20b#frag; 100% 'quoted' \"double\" <tag> \\ é 🙂",
+		"line one\nline two\r\n\ttabbed " + code,
+	}
+
+	t.Run("DeliversEachMessageOnceExactly", func(t *testing.T) {
+		t.Parallel()
+		h := newHarness(t)
+		var want []sms.Message
+		for i, text := range texts {
+			mobile := fmt.Sprintf("1380000%04d", i)
+			require.NoError(t, h.Sender.Send(context.Background(), mobile, text))
+			want = append(want, sms.Message{Mobile: mobile, Text: text})
+		}
+		assert.Equal(t, want, h.Delivered())
+	})
+
+	t.Run("ConcurrentSendsAreEachDeliveredOnce", func(t *testing.T) {
+		t.Parallel()
+		h := newHarness(t)
+		const n = 20
+		var want []sms.Message
+		var wg sync.WaitGroup
+		for i := range n {
+			m := sms.Message{Mobile: fmt.Sprintf("1390000%04d", i), Text: texts[i%len(texts)]}
+			want = append(want, m)
+			wg.Go(func() { assert.NoError(t, h.Sender.Send(context.Background(), m.Mobile, m.Text)) })
+		}
+		wg.Wait()
+		assert.ElementsMatch(t, want, h.Delivered())
+	})
+
+	t.Run("RefusalCarriesTheVendorMessage", func(t *testing.T) {
+		t.Parallel()
+		h := newHarness(t)
+		if h.Refuse == nil {
+			t.Skip("this provider cannot refuse")
+		}
+		const reason = "参数 mobile 格式不正确 & more"
+		h.Refuse(reason)
+		err := h.Sender.Send(context.Background(), "13800000000", texts[0])
+		require.ErrorIs(t, err, domain.ErrSMSRefused)
+		assert.NotErrorIs(t, err, domain.ErrSMSUnavailable)
+		var de *domain.Error
+		require.ErrorAs(t, err, &de)
+		assert.Equal(t, reason, de.Param())
+		assert.NotContains(t, err.Error(), code, "errors end up in logs")
+		assert.Empty(t, h.Delivered())
+	})
+
+	t.Run("UnavailabilityDeliversNothing", func(t *testing.T) {
+		t.Parallel()
+		h := newHarness(t)
+		if h.BeUnavailable == nil {
+			t.Skip("this provider cannot be unavailable")
+		}
+		h.BeUnavailable()
+		err := h.Sender.Send(context.Background(), "13800000000", texts[1])
+		require.ErrorIs(t, err, domain.ErrSMSUnavailable)
+		assert.NotErrorIs(t, err, domain.ErrSMSRefused)
+		assert.NotContains(t, err.Error(), code, "errors end up in logs")
+		assert.Empty(t, h.Delivered())
+	})
+
+	t.Run("CancelledContextSendsNothing", func(t *testing.T) {
+		t.Parallel()
+		h := newHarness(t)
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		err := h.Sender.Send(ctx, "13800000000", texts[0])
+		require.ErrorIs(t, err, domain.ErrSMSUnavailable)
+		require.ErrorIs(t, err, context.Canceled)
+		assert.Empty(t, h.Delivered())
+	})
+}

@@ -1,0 +1,59 @@
+package contract_test
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/phoneauth/phoneauth/adapters/memory"
+	"github.com/phoneauth/phoneauth/adapters/sqlstore"
+	"github.com/phoneauth/phoneauth/test/contract"
+	"github.com/phoneauth/phoneauth/test/testdb"
+)
+
+// Every store implementation, by name. A new one that is missing here is visible in review.
+func implementations() []struct {
+	name string
+	// open prepares the implementation for one suite and returns its factory.
+	open func(t *testing.T) func(t *testing.T) contract.Store
+} {
+	return []struct {
+		name string
+		open func(t *testing.T) func(t *testing.T) contract.Store
+	}{
+		{"memory", func(*testing.T) func(*testing.T) contract.Store {
+			return func(*testing.T) contract.Store { return memory.NewStore() }
+		}},
+		{"sqlite", func(t *testing.T) func(*testing.T) contract.Store {
+			return sqlStore(t, testdb.SQLiteURL(t))
+		}},
+		{"postgres", func(t *testing.T) func(*testing.T) contract.Store {
+			return sqlStore(t, testdb.PostgresURL(t))
+		}},
+	}
+}
+
+// sqlStore opens and migrates one database that every test of the suite shares, as
+// replicas share one server.
+func sqlStore(t *testing.T, databaseURL string) func(*testing.T) contract.Store {
+	db, err := sqlstore.Open(databaseURL)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = db.Close() })
+	require.NoError(t, sqlstore.Migrate(t.Context(), db))
+	store := sqlstore.NewStore(db)
+	return func(*testing.T) contract.Store { return store }
+}
+
+func runMatrix(t *testing.T, suite func(*testing.T, func(*testing.T) contract.Store)) {
+	for _, impl := range implementations() {
+		t.Run(impl.name, func(t *testing.T) {
+			t.Parallel()
+			suite(t, impl.open(t))
+		})
+	}
+}
+
+func TestUserRepository(t *testing.T)     { runMatrix(t, contract.UserRepository) }
+func TestCodeRepository(t *testing.T)     { runMatrix(t, contract.CodeRepository) }
+func TestRegistrar(t *testing.T)          { runMatrix(t, contract.Registrar) }
+func TestAPITokenRepository(t *testing.T) { runMatrix(t, contract.APITokenRepository) }
