@@ -9,6 +9,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 	"go.uber.org/fx"
+
+	"github.com/phoneauth/phoneauth/test/testdb"
 )
 
 // Every wiring profile resolves: each store with each SMS provider choice.
@@ -55,4 +57,25 @@ func TestMainRefusesUnreachableDatabase(t *testing.T) {
 		"HTTP_ADDR":    "127.0.0.1:0",
 	}), &stdout, &stderr)
 	require.ErrorContains(t, err, "unreachable")
+}
+
+func TestMigrateCommand(t *testing.T) {
+	urls := map[string]func(testing.TB) string{"sqlite": testdb.SQLiteURL, "postgres": testdb.PostgresURL}
+	for name, newURL := range urls {
+		t.Run(name, func(t *testing.T) {
+			env := lookupFrom(map[string]string{"DATABASE_URL": newURL(t)})
+			run := func(args ...string) string {
+				var stdout, stderr bytes.Buffer
+				require.NoError(t, Main(context.Background(), args, env, &stdout, &stderr))
+				return stdout.String()
+			}
+			require.Regexp(t, `(?m)^20261127000001_initial\s+pending$`, run("migrate", "status"))
+			run("migrate", "up")
+			require.Regexp(t, `(?m)^20261127000001_initial\s+applied$`, run("migrate", "status"))
+			run("migrate", "down")
+			require.Regexp(t, `(?m)^20261127000001_initial\s+pending$`, run("migrate", "status"))
+		})
+	}
+	var stdout, stderr bytes.Buffer
+	require.Error(t, Main(context.Background(), []string{"migrate", "sideways"}, lookupFrom(map[string]string{"DATABASE_URL": testdb.SQLiteURL(t)}), &stdout, &stderr))
 }

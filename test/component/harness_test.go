@@ -44,8 +44,20 @@ type harness struct {
 	secrets []string
 }
 
-// newHarness starts the app on a fresh SQLite file; env overrides the configuration.
+// newHarness starts the app on a fresh SQLite file with a fake SMS provider;
+// env overrides the configuration.
 func newHarness(t *testing.T, env map[string]string) *harness {
+	t.Helper()
+	return startHarness(t, env, sms.NewFake(), newTestClock())
+}
+
+func newTestClock() *contract.TestClock {
+	return contract.NewTestClock(time.Date(2026, 11, 27, 8, 0, 0, 0, time.UTC))
+}
+
+// startHarness starts the app with env over the test defaults. A nil fake keeps the SMS
+// provider the configuration names; replicas of one deployment share fake and clock.
+func startHarness(t *testing.T, env map[string]string, fake *sms.Fake, clock *contract.TestClock) *harness {
 	t.Helper()
 	vars := map[string]string{
 		"DATABASE_URL": testdb.SQLiteURL(t),
@@ -57,15 +69,18 @@ func newHarness(t *testing.T, env map[string]string) *harness {
 	cfg, err := bootstrap.LoadConfig(func(k string) (string, bool) { v, ok := vars[k]; return v, ok })
 	require.NoError(t, err)
 
-	h := &harness{t: t, sms: sms.NewFake(), clock: contract.NewTestClock(time.Date(2026, 11, 27, 8, 0, 0, 0, time.UTC)), log: &syncBuffer{}}
+	h := &harness{t: t, sms: fake, clock: clock, log: &syncBuffer{}}
 	logger := slog.New(slog.NewTextHandler(h.log, nil))
-	app := fxtest.New(t,
+	opts := []fx.Option{
 		bootstrap.Options(cfg, logger),
-		fx.Replace(fx.Annotate(h.sms, fx.As(new(ports.SMSSender)))),
-		fx.Replace(fx.Annotate(h.clock, fx.As(new(ports.Clock)))),
+		fx.Replace(fx.Annotate(clock, fx.As(new(ports.Clock)))),
 		fx.Populate(&h.app),
 		fx.NopLogger,
-	)
+	}
+	if fake != nil {
+		opts = append(opts, fx.Replace(fx.Annotate(fake, fx.As(new(ports.SMSSender)))))
+	}
+	app := fxtest.New(t, opts...)
 	app.RequireStart()
 	t.Cleanup(func() {
 		app.RequireStop()
@@ -104,6 +119,13 @@ func (r response) json(t *testing.T) map[string]any {
 // request sends a request; body is JSON-encoded unless it is a string (sent as is).
 func (h *harness) request(method, path string, body any, headers ...string) response {
 	h.t.Helper()
+	r, err := h.send(method, path, body, headers...)
+	require.NoError(h.t, err)
+	return r
+}
+
+// send is request without assertions, for use from several goroutines.
+func (h *harness) send(method, path string, body any, headers ...string) (response, error) {
 	var reader io.Reader
 	switch b := body.(type) {
 	case nil:
@@ -111,7 +133,9 @@ func (h *harness) request(method, path string, body any, headers ...string) resp
 		reader = strings.NewReader(b)
 	default:
 		raw, err := json.Marshal(b)
-		require.NoError(h.t, err)
+		if err != nil {
+			return response{}, err
+		}
 		reader = bytes.NewReader(raw)
 		headers = append([]string{"Content-Type", "application/json"}, headers...)
 	}
@@ -120,11 +144,15 @@ func (h *harness) request(method, path string, body any, headers ...string) resp
 		req.Header.Set(headers[i], headers[i+1])
 	}
 	res, err := h.app.Test(req, -1)
-	require.NoError(h.t, err)
+	if err != nil {
+		return response{}, err
+	}
 	defer res.Body.Close()
 	raw, err := io.ReadAll(res.Body)
-	require.NoError(h.t, err)
-	return response{status: res.StatusCode, header: res.Header, body: raw}
+	if err != nil {
+		return response{}, err
+	}
+	return response{status: res.StatusCode, header: res.Header, body: raw}, nil
 }
 
 func (h *harness) post(path string, body any, headers ...string) response {
@@ -210,6 +238,12 @@ func multipartBody(t *testing.T, fields map[string]string) (string, []string) {
 	}
 	require.NoError(t, w.Close())
 	return buf.String(), []string{"Content-Type", w.FormDataContentType()}
+}
+
+// quote renders s as a JSON string.
+func quote(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
 }
 
 // syncBuffer is a log sink that several goroutines write.

@@ -1,0 +1,141 @@
+package component
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/phoneauth/phoneauth/test/testdb"
+)
+
+// The README walk-through on Postgres: code, registration, both logins, profile, API token.
+func TestWalkThroughOnPostgres(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, map[string]string{"DATABASE_URL": testdb.PostgresURL(t)})
+	mobile := newMobile()
+	h.register(mobile, "correct horse")
+	token := h.login(mobile, "correct horse")
+	auth := []string{"Authorization", "JWT " + token}
+	expect(t, h.request(http.MethodPatch, "/users/1/", map[string]any{"name": "小明", "birthday": "1990-05-17"}, auth...), http.StatusOK,
+		`{"name": "小明", "gender": "female", "birthday": "1990-05-17", "email": null, "mobile": "`+mobile+`"}`)
+	r := h.post("/api-token-auth/", map[string]any{"username": mobile, "password": "correct horse"})
+	require.Equal(t, http.StatusOK, r.status)
+	key := r.json(t)["token"].(string)
+	h.secrets = append(h.secrets, key)
+	require.Equal(t, http.StatusOK, h.request(http.MethodGet, "/users/1/", nil, "Authorization", "Token "+key).status)
+}
+
+// Losing the database while serving answers 503 in the contract's envelope, and the
+// service recovers by itself when the database is back.
+func TestDatabaseLostWhileServing(t *testing.T) {
+	t.Parallel()
+	target, err := url.Parse(testdb.PostgresURL(t))
+	require.NoError(t, err)
+	proxy := startTCPProxy(t, target.Host)
+	target.Host = proxy.addr
+	q := target.Query()
+	q.Set("connect_timeout", "2")
+	target.RawQuery = q.Encode()
+
+	h := newHarness(t, map[string]string{"DATABASE_URL": target.String()})
+	token := h.register(newMobile(), "correct horse")
+	auth := []string{"Authorization", "JWT " + token}
+
+	proxy.cut()
+	expect(t, h.request(http.MethodGet, "/users/1/", nil, auth...), http.StatusServiceUnavailable,
+		`{"detail": "Service temporarily unavailable, try again later."}`)
+	expect(t, h.post("/code/", map[string]any{"mobile": newMobile()}, "Accept-Language", "zh-hans"), http.StatusServiceUnavailable,
+		`{"detail": "服务暂不可用，请稍后再试。"}`)
+
+	proxy.restore()
+	require.Eventually(t, func() bool {
+		return h.request(http.MethodGet, "/users/1/", nil, auth...).status == http.StatusOK
+	}, 10*time.Second, 100*time.Millisecond, "the service did not recover")
+}
+
+// tcpProxy forwards connections to a server and can cut them all, like a database
+// that goes away, then accept again on the same address.
+type tcpProxy struct {
+	t      *testing.T
+	addr   string
+	target string
+
+	mu       sync.Mutex
+	listener net.Listener
+	conns    []net.Conn
+}
+
+func startTCPProxy(t *testing.T, target string) *tcpProxy {
+	p := &tcpProxy{t: t, target: target}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	p.addr = ln.Addr().String()
+	p.serve(ln)
+	t.Cleanup(p.cut)
+	return p
+}
+
+func (p *tcpProxy) serve(ln net.Listener) {
+	p.mu.Lock()
+	p.listener = ln
+	p.mu.Unlock()
+	go func() {
+		for {
+			client, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			server, err := net.Dial("tcp", p.target)
+			if err != nil {
+				client.Close()
+				continue
+			}
+			p.mu.Lock()
+			p.conns = append(p.conns, client, server)
+			p.mu.Unlock()
+			go pipe(client, server)
+			go pipe(server, client)
+		}
+	}()
+}
+
+func pipe(dst, src net.Conn) {
+	_, err := io.Copy(dst, src)
+	if err != nil && !errors.Is(err, net.ErrClosed) {
+		dst.Close()
+	}
+	dst.Close()
+}
+
+// cut closes the listener and every open connection.
+func (p *tcpProxy) cut() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.listener != nil {
+		p.listener.Close()
+		p.listener = nil
+	}
+	for _, c := range p.conns {
+		c.Close()
+	}
+	p.conns = nil
+}
+
+// restore listens again on the same address.
+func (p *tcpProxy) restore() {
+	var ln net.Listener
+	require.Eventually(p.t, func() bool {
+		var err error
+		ln, err = (&net.ListenConfig{}).Listen(context.Background(), "tcp", p.addr)
+		return err == nil
+	}, 5*time.Second, 50*time.Millisecond)
+	p.serve(ln)
+}
