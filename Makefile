@@ -12,9 +12,9 @@ build:
 	$(GO) build -o $(BIN) $(PKG)
 
 # Postgres rows of the test matrices skip when no server answers at 127.0.0.1:5432;
-# REQUIRE_POSTGRES=1 (set by .ci/run) makes them fail instead.
+# REQUIRE_POSTGRES=1 (set by .ci/run) makes them fail instead. -v names every row in the log.
 test: fmt-check vet
-	$(GO) test -count=1 ./...
+	$(GO) test -count=1 -v ./...
 
 vet:
 	$(GO) vet ./...
