@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -23,6 +24,23 @@ type Config struct {
 	MaxAttempts    int
 	SMSTemplate    string // "{code}" is replaced by the code
 	APITokenTTL    time.Duration
+	Limits         Limits
+	// EnumerationProtection hides whether a mobile is registered: /code/ answers as if it
+	// sent a code, and registration reveals a taken username only to the right code.
+	EnumerationProtection bool
+	// RegisteredTemplate, when set under EnumerationProtection, is texted to a registered
+	// mobile that asks for a code.
+	RegisteredTemplate string
+}
+
+// Limits are the abuse limits; each counter lives in the LimitStore.
+type Limits struct {
+	MobileDaily   int // codes sent to one mobile per day
+	IPHourly      int // codes requested from one client IP per hour
+	GlobalHourly  int // codes sent in all per hour: the bill's circuit breaker
+	CodeDaily     int // code verifications for one mobile per day, across resends
+	LoginAccount  domain.Backoff
+	LoginClientIP domain.Backoff
 }
 
 // Deps are the driven ports the use cases call.
@@ -36,6 +54,8 @@ type Deps struct {
 	Passwords ports.PasswordHasher
 	Secrets   ports.Secrets
 	Clock     ports.Clock
+	Limits    ports.LimitStore
+	Observer  ports.Observer
 }
 
 // Accounts implements ports.Accounts.
@@ -59,33 +79,43 @@ func NewAccounts(cfg Config, deps Deps) (*Accounts, error) {
 }
 
 // SendCode checks the mobile in the contract's order (taken, then format, then interval),
-// reserves the send slot atomically, sends, and stores the code only once it was accepted.
-func (a *Accounts) SendCode(ctx context.Context, field ports.Field) (string, error) {
+// reserves the send slot atomically, takes the send quotas, sends, and stores the code only
+// once the provider accepted it.
+func (a *Accounts) SendCode(ctx context.Context, client ports.Client, field ports.Field) (string, error) {
 	raw, ferr := requiredText(field)
 	if ferr != nil {
 		return "", domain.FieldErrors{{Field: "mobile", Err: ferr}}
 	}
-	taken, err := a.deps.Users.Taken(ctx, raw)
+	registered, err := a.deps.Users.Taken(ctx, raw)
 	if err != nil {
 		return "", err
 	}
-	if taken {
+	if registered && !a.cfg.EnumerationProtection {
 		return "", domain.FieldErrors{{Field: "mobile", Err: domain.ErrUserExists}}
 	}
 	mobile, err := a.cfg.Mobiles.Parse(raw)
 	if err != nil {
 		return "", domain.FieldErrors{{Field: "mobile", Err: domain.ErrInvalidMobile}}
 	}
+	if err := a.cfg.Mobiles.Reachable(mobile); err != nil {
+		a.deps.Observer.Refused(domain.LimitPrefix)
+		return "", domain.FieldErrors{{Field: "mobile", Err: asDomainError(err)}}
+	}
 	now := a.deps.Clock.Now()
 	if err := a.deps.Codes.Reserve(ctx, mobile.String(), now, now.Add(-a.cfg.ResendInterval)); err != nil {
 		if errors.Is(err, domain.ErrResendTooSoon) {
+			a.deps.Observer.Refused(domain.LimitResendInterval)
 			seconds := fmt.Sprint(int(a.cfg.ResendInterval / time.Second))
 			return "", domain.FieldErrors{{Field: "mobile", Err: domain.ErrResendTooSoon.WithParam(seconds)}}
 		}
 		return "", err
 	}
-	if err := a.sendCode(ctx, mobile, now); err != nil {
-		// The send failed, so the interval must not start; the release outlives a cancelled request.
+	err = a.takeSendQuotas(ctx, client, mobile, now)
+	if err == nil {
+		err = a.deliver(ctx, mobile, registered, now)
+	}
+	if err != nil {
+		// Nothing was sent, so the interval must not start; the release outlives a cancelled request.
 		if rerr := a.deps.Codes.Release(context.WithoutCancel(ctx), mobile.String(), now); rerr != nil {
 			err = errors.Join(err, rerr)
 		}
@@ -96,6 +126,43 @@ func (a *Accounts) SendCode(ctx context.Context, field ports.Field) (string, err
 		return "", err
 	}
 	return mobile.String(), nil
+}
+
+// takeSendQuotas counts one send against the per-mobile, per-IP and global limits.
+func (a *Accounts) takeSendQuotas(ctx context.Context, client ports.Client, mobile domain.Mobile, now time.Time) error {
+	quotas := []struct {
+		key    string
+		window time.Duration
+		limit  int
+		reason domain.LimitReason
+	}{
+		{"sms:mobile:" + mobile.String(), 24 * time.Hour, a.cfg.Limits.MobileDaily, domain.LimitMobileDaily},
+		{"sms:ip:" + client.IP, time.Hour, a.cfg.Limits.IPHourly, domain.LimitIPHourly},
+		{"sms:global", time.Hour, a.cfg.Limits.GlobalHourly, domain.LimitGlobalHourly},
+	}
+	for _, q := range quotas {
+		err := a.deps.Limits.UpdateCounter(ctx, q.key, func(c *domain.Counter) error { return c.Take(now, q.window, q.limit) })
+		if err != nil {
+			if errors.Is(err, domain.ErrThrottled) {
+				a.deps.Observer.Refused(q.reason)
+			}
+			return err
+		}
+	}
+	return nil
+}
+
+// deliver sends a new code, or, to a registered mobile under enumeration protection,
+// nothing or the configured notice.
+func (a *Accounts) deliver(ctx context.Context, mobile domain.Mobile, registered bool, now time.Time) error {
+	switch {
+	case !registered:
+		return a.sendCode(ctx, mobile, now)
+	case a.cfg.RegisteredTemplate != "":
+		return a.deps.SMS.Send(ctx, mobile.String(), a.cfg.RegisteredTemplate)
+	default:
+		return nil
+	}
 }
 
 func (a *Accounts) sendCode(ctx context.Context, mobile domain.Mobile, now time.Time) error {
@@ -142,9 +209,12 @@ func (a *Accounts) Register(ctx context.Context, req ports.SignUp) (ports.Regist
 			usernameErr = domain.ErrUserExists
 		case err != nil:
 			if codeErr = asDomainError(err); codeErr == nil || codeErr.Kind() != domain.KindInvalid {
-				return ports.Registered{}, err
+				return ports.Registered{}, err // throttled, or the store is down
 			}
 		}
+	}
+	if a.cfg.EnumerationProtection && codeErr != nil && usernameErr == domain.ErrUserExists {
+		usernameErr = nil // only the right code may learn that the mobile is registered
 	}
 	if errs := collect(
 		domain.FieldError{Field: "username", Err: usernameErr},
@@ -166,6 +236,18 @@ func (a *Accounts) redeem(ctx context.Context, username, code, password string, 
 	mobile, err := a.cfg.Mobiles.Parse(username)
 	if err != nil {
 		return nil, domain.ErrCodeMismatch // no code is ever sent to an invalid mobile
+	}
+	// Every verification counts against the mobile's daily budget, across resends, so
+	// that new codes do not buy an attacker new guesses.
+	now := a.deps.Clock.Now()
+	err = a.deps.Limits.UpdateCounter(ctx, "code:mobile:"+mobile.String(), func(c *domain.Counter) error {
+		return c.Take(now, 24*time.Hour, a.cfg.Limits.CodeDaily)
+	})
+	if err != nil {
+		if errors.Is(err, domain.ErrThrottled) {
+			a.deps.Observer.Refused(domain.LimitCodeFailures)
+		}
+		return nil, err
 	}
 	var user *domain.User
 	if create {
@@ -195,8 +277,8 @@ func (a *Accounts) redeem(ctx context.Context, username, code, password string, 
 }
 
 // Login returns an access token for valid credentials.
-func (a *Accounts) Login(ctx context.Context, cred ports.Credentials) (string, error) {
-	user, err := a.checkCredentials(ctx, cred)
+func (a *Accounts) Login(ctx context.Context, client ports.Client, cred ports.Credentials) (string, error) {
+	user, err := a.checkCredentials(ctx, client, cred)
 	if err != nil {
 		return "", err
 	}
@@ -204,8 +286,8 @@ func (a *Accounts) Login(ctx context.Context, cred ports.Credentials) (string, e
 }
 
 // IssueAPIToken returns the key of a new opaque token; only its hash is stored.
-func (a *Accounts) IssueAPIToken(ctx context.Context, cred ports.Credentials) (string, error) {
-	user, err := a.checkCredentials(ctx, cred)
+func (a *Accounts) IssueAPIToken(ctx context.Context, client ports.Client, cred ports.Credentials) (string, error) {
+	user, err := a.checkCredentials(ctx, client, cred)
 	if err != nil {
 		return "", err
 	}
@@ -226,7 +308,11 @@ func (a *Accounts) IssueAPIToken(ctx context.Context, cred ports.Credentials) (s
 	return key, nil
 }
 
-func (a *Accounts) checkCredentials(ctx context.Context, cred ports.Credentials) (*domain.User, error) {
+// checkCredentials verifies a password under the login limits: each attempt is claimed
+// against the client IP and the account before the password is checked, so concurrent
+// guesses cannot pass a limit together. An unknown user costs the same work as a known
+// one (a throttle update and a hash verification), so timing does not reveal accounts.
+func (a *Accounts) checkCredentials(ctx context.Context, client ports.Client, cred ports.Credentials) (*domain.User, error) {
 	username, usernameErr := requiredText(cred.Username)
 	password, passwordErr := requiredText(cred.Password)
 	if errs := collect(
@@ -235,23 +321,47 @@ func (a *Accounts) checkCredentials(ctx context.Context, cred ports.Credentials)
 	); errs != nil {
 		return nil, errs
 	}
-	invalid := domain.FieldErrors{{Field: "non_field_errors", Err: domain.ErrInvalidCredentials}}
-	user, err := a.deps.Users.ByLogin(ctx, username)
-	if errors.Is(err, domain.ErrUserNotFound) {
-		_, _ = a.deps.Passwords.Verify(a.dummyHash, password)
-		return nil, invalid
-	}
-	if err != nil {
+	now := a.deps.Clock.Now()
+	ipKey := "login:ip:" + client.IP
+	if err := a.admit(ctx, ipKey, now, a.cfg.Limits.LoginClientIP, domain.LimitLoginIP); err != nil {
 		return nil, err
 	}
-	ok, err := a.deps.Passwords.Verify(user.PasswordHash(), password)
-	if err != nil {
-		return nil, fmt.Errorf("user %d: %w", user.ID(), err)
+	user, err := a.deps.Users.ByLogin(ctx, username)
+	if err != nil && !errors.Is(err, domain.ErrUserNotFound) {
+		return nil, err
 	}
-	if !ok || !user.Active() {
-		return nil, invalid
+	accountKey := "login:name:" + username
+	encoded := a.dummyHash
+	if user != nil {
+		accountKey = "login:user:" + strconv.FormatInt(user.ID(), 10)
+		encoded = user.PasswordHash()
+	}
+	if err := a.admit(ctx, accountKey, now, a.cfg.Limits.LoginAccount, domain.LimitLoginAccount); err != nil {
+		return nil, err
+	}
+	ok, err := a.deps.Passwords.Verify(encoded, password)
+	if err != nil {
+		return nil, fmt.Errorf("verifying a password hash: %w", err)
+	}
+	if !ok || user == nil || !user.Active() {
+		return nil, domain.FieldErrors{{Field: "non_field_errors", Err: domain.ErrInvalidCredentials}}
+	}
+	if err := a.deps.Limits.UpdateCounter(ctx, accountKey, func(c *domain.Counter) error { c.Reset(); return nil }); err != nil {
+		return nil, err
+	}
+	if err := a.deps.Limits.UpdateCounter(ctx, ipKey, func(c *domain.Counter) error { c.Refund(); return nil }); err != nil {
+		return nil, err
 	}
 	return user, nil
+}
+
+// admit claims a login attempt for key, or refuses it while key must wait.
+func (a *Accounts) admit(ctx context.Context, key string, now time.Time, b domain.Backoff, reason domain.LimitReason) error {
+	err := a.deps.Limits.UpdateCounter(ctx, key, func(c *domain.Counter) error { return c.Admit(now, b) })
+	if errors.Is(err, domain.ErrThrottled) {
+		a.deps.Observer.Refused(reason)
+	}
+	return err
 }
 
 // Authenticate resolves `JWT <token>`, `Bearer <token>` or `Token <key>` (scheme case-insensitive).

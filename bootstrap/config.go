@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"fmt"
 	"net"
+	"net/netip"
 	"net/url"
 	"regexp"
 	"slices"
@@ -39,10 +40,26 @@ type Config struct {
 	PasswordMinLength  int
 	CORSAllowedOrigins []string
 	ShutdownTimeout    time.Duration
+
+	// Abuse defence.
+	TrustedProxies           []netip.Prefix
+	SMSDailyLimit            int
+	SMSIPHourlyLimit         int
+	SMSGlobalHourlyLimit     int
+	SMSAllowedPrefixes       []string
+	SMSDailyFailureLimit     int
+	LoginFailuresBeforeDelay int
+	EnumerationProtection    bool
+	SMSNotifyRegistered      bool
+	SMSRegisteredTemplate    string
 }
 
 // DefaultSMSTemplate is the original shop's message, in English.
 const DefaultSMSTemplate = "【Muxue Fresh Supermarket】Your verification code is {code}. If you did not request it, please ignore this message."
+
+// DefaultRegisteredTemplate answers a code request for a registered mobile when
+// SMS_NOTIFY_REGISTERED is on.
+const DefaultRegisteredTemplate = "【Muxue Fresh Supermarket】This number already has an account: log in instead. If you did not ask for a code, please ignore this message."
 
 // SMS provider names accepted in SMS_PROVIDER.
 const (
@@ -77,6 +94,17 @@ func LoadConfig(lookup func(string) (string, bool)) (Config, error) {
 		PasswordMinLength:  r.integer("PASSWORD_MIN_LENGTH", 8, 1, 1024),
 		CORSAllowedOrigins: r.origins("CORS_ALLOWED_ORIGINS", "*"),
 		ShutdownTimeout:    r.duration("SHUTDOWN_TIMEOUT", 10*time.Second),
+
+		TrustedProxies:           r.prefixes("TRUSTED_PROXIES"),
+		SMSDailyLimit:            r.integer("SMS_DAILY_LIMIT", 10, 1, 1_000_000_000),
+		SMSIPHourlyLimit:         r.integer("SMS_IP_HOURLY_LIMIT", 20, 1, 1_000_000_000),
+		SMSGlobalHourlyLimit:     r.integer("SMS_GLOBAL_HOURLY_LIMIT", 1000, 1, 1_000_000_000),
+		SMSAllowedPrefixes:       r.list("SMS_ALLOWED_PREFIXES"),
+		SMSDailyFailureLimit:     r.integer("SMS_DAILY_FAILURE_LIMIT", 20, 1, 1_000_000_000),
+		LoginFailuresBeforeDelay: r.integer("LOGIN_FAILURES_BEFORE_DELAY", 5, 1, 100),
+		EnumerationProtection:    r.boolean("ENUMERATION_PROTECTION", false),
+		SMSNotifyRegistered:      r.boolean("SMS_NOTIFY_REGISTERED", false),
+		SMSRegisteredTemplate:    r.str("SMS_REGISTERED_TEMPLATE", DefaultRegisteredTemplate),
 	}
 	if secret := r.str("JWT_SECRET", ""); secret != "" {
 		cfg.JWTSecret = []byte(secret)
@@ -226,6 +254,34 @@ func (r *reader) regex(name, def string) string {
 		r.fail(name, "is not a valid regular expression: %v", err)
 	}
 	return v
+}
+
+func (r *reader) list(name string) []string {
+	var out []string
+	for _, v := range strings.Split(r.raw(name, ""), ",") {
+		if v = strings.TrimSpace(v); v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// prefixes reads a list of CIDR ranges; a bare address is a range of one.
+func (r *reader) prefixes(name string) []netip.Prefix {
+	var out []netip.Prefix
+	for _, v := range r.list(name) {
+		p, err := netip.ParsePrefix(v)
+		if err != nil {
+			a, aerr := netip.ParseAddr(v)
+			if aerr != nil {
+				r.fail(name, "must list CIDR ranges such as 10.0.0.0/8, got %q", v)
+				continue
+			}
+			p = netip.PrefixFrom(a, a.BitLen())
+		}
+		out = append(out, p.Masked())
+	}
+	return out
 }
 
 func (r *reader) origins(name, def string) []string {

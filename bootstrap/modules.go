@@ -4,8 +4,10 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"math"
 	"net"
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/uptrace/bun"
@@ -15,6 +17,7 @@ import (
 	"github.com/phoneauth/phoneauth/adapters/httpapi"
 	"github.com/phoneauth/phoneauth/adapters/jwttoken"
 	"github.com/phoneauth/phoneauth/adapters/memory"
+	"github.com/phoneauth/phoneauth/adapters/metrics"
 	"github.com/phoneauth/phoneauth/adapters/password"
 	"github.com/phoneauth/phoneauth/adapters/secret"
 	"github.com/phoneauth/phoneauth/adapters/sms"
@@ -48,6 +51,8 @@ var CoreModule = fx.Module("core",
 			return jwttoken.NewHS256(cfg.JWTSecret, cfg.JWTTTL, c)
 		}, fx.As(new(ports.AccessTokens))),
 		fx.Annotate(newAccounts, fx.As(new(ports.Accounts))),
+		metrics.New,
+		func(m *metrics.Metrics) ports.Observer { return m },
 	),
 )
 
@@ -63,13 +68,27 @@ type accountDeps struct {
 	Passwords ports.PasswordHasher
 	Secrets   ports.Secrets
 	Clock     ports.Clock
+	Limits    ports.LimitStore
+	Observer  ports.Observer
 }
 
 func newAccounts(d accountDeps) (*application.Accounts, error) {
-	mobiles, err := domain.NewMobilePolicy(d.Config.MobileRegex)
+	mobiles, err := domain.NewMobilePolicy(d.Config.MobileRegex, d.Config.SMSAllowedPrefixes...)
 	if err != nil {
 		return nil, err
 	}
+	registeredTemplate := ""
+	if d.Config.SMSNotifyRegistered {
+		registeredTemplate = d.Config.SMSRegisteredTemplate
+	}
+	login := domain.Backoff{
+		Free: d.Config.LoginFailuresBeforeDelay, Base: time.Second, Max: 15 * time.Minute,
+		// NIST SP 800-63B: at most 100 consecutive failures per account; past them one
+		// attempt a day, never a permanent lock-out that an attacker could impose.
+		HardLimit: 100, HardWait: 24 * time.Hour,
+	}
+	clientIP := login
+	clientIP.HardLimit, clientIP.ForgetAfter = math.MaxInt, 24*time.Hour // many users may share an IP
 	return application.NewAccounts(application.Config{
 		Mobiles:        mobiles,
 		Passwords:      domain.PasswordPolicy{MinLength: d.Config.PasswordMinLength},
@@ -79,9 +98,20 @@ func newAccounts(d accountDeps) (*application.Accounts, error) {
 		MaxAttempts:    d.Config.SMSMaxAttempts,
 		SMSTemplate:    d.Config.SMSTemplate,
 		APITokenTTL:    d.Config.APITokenTTL,
+		Limits: application.Limits{
+			MobileDaily:   d.Config.SMSDailyLimit,
+			IPHourly:      d.Config.SMSIPHourlyLimit,
+			GlobalHourly:  d.Config.SMSGlobalHourlyLimit,
+			CodeDaily:     d.Config.SMSDailyFailureLimit,
+			LoginAccount:  login,
+			LoginClientIP: clientIP,
+		},
+		EnumerationProtection: d.Config.EnumerationProtection,
+		RegisteredTemplate:    registeredTemplate,
 	}, application.Deps{
 		Users: d.Users, Codes: d.Codes, Registrar: d.Registrar, APITokens: d.APITokens,
 		SMS: d.SMS, Tokens: d.Tokens, Passwords: d.Passwords, Secrets: d.Secrets, Clock: d.Clock,
+		Limits: d.Limits, Observer: d.Observer,
 	})
 }
 
@@ -91,6 +121,7 @@ func storePorts[S interface {
 	ports.CodeRepository
 	ports.Registrar
 	ports.APITokenRepository
+	ports.LimitStore
 }](newStore any) fx.Option {
 	return fx.Provide(
 		newStore,
@@ -98,6 +129,7 @@ func storePorts[S interface {
 		func(s S) ports.CodeRepository { return s },
 		func(s S) ports.Registrar { return s },
 		func(s S) ports.APITokenRepository { return s },
+		func(s S) ports.LimitStore { return s },
 	)
 }
 
@@ -169,7 +201,9 @@ func smsModule(cfg Config) fx.Option {
 
 // HTTPModule provides the Fiber app, without listening.
 var HTTPModule = fx.Module("http", fx.Provide(func(cfg Config, accounts ports.Accounts, logger *slog.Logger) *fiber.App {
-	return httpapi.NewApp(httpapi.Config{Language: cfg.Language, AllowedOrigins: cfg.CORSAllowedOrigins}, accounts, logger)
+	return httpapi.NewApp(httpapi.Config{
+		Language: cfg.Language, AllowedOrigins: cfg.CORSAllowedOrigins, TrustedProxies: cfg.TrustedProxies,
+	}, accounts, logger)
 }))
 
 // ServerModule listens on HTTP_ADDR when the app starts and drains requests when it stops.

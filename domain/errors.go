@@ -95,6 +95,12 @@ var (
 	ErrTokenInvalid       = newError(KindUnauthorized, "token_invalid")
 )
 
+// Abuse limits.
+var (
+	ErrThrottled        = newError(KindRateLimited, "throttled") // param: seconds to wait
+	ErrPrefixNotAllowed = newError(KindInvalid, "prefix_not_allowed")
+)
+
 // Lookups and infrastructure.
 var (
 	ErrUserNotFound     = newError(KindNotFound, "user_not_found")

@@ -57,6 +57,19 @@ type APITokenRepository interface {
 	Find(ctx context.Context, keyHash []byte) (domain.APIToken, error)
 }
 
+// LimitStore keeps the counters of the abuse limits where every replica sees them.
+type LimitStore interface {
+	// UpdateCounter runs change on the counter stored under key (the zero Counter when there is
+	// none) and stores the result, atomically: concurrent updates of one key, on any
+	// replica, are serialised. When change fails nothing is written.
+	UpdateCounter(ctx context.Context, key string, change func(*domain.Counter) error) error
+}
+
+// Observer is told about refusals, for metrics.
+type Observer interface {
+	Refused(reason domain.LimitReason)
+}
+
 // SMSSender delivers a text message. It fails with domain.ErrSMSRefused (param: the
 // provider's message) when the provider refuses, domain.ErrSMSUnavailable when it cannot be reached.
 type SMSSender interface {

@@ -25,6 +25,11 @@ type Field struct {
 // TextField is a field that arrived as the string s.
 func TextField(s string) Field { return Field{State: Text, Value: s} }
 
+// Client is who sent a request, as far as the service can tell.
+type Client struct {
+	IP string
+}
+
 // SignUp is a registration request.
 type SignUp struct {
 	Username, Code, Password Field
@@ -55,12 +60,12 @@ type Principal struct {
 // Failures are domain errors: domain.FieldErrors for field validation, *domain.Error otherwise.
 type Accounts interface {
 	// SendCode sends a verification code to mobile and returns the mobile as accepted.
-	SendCode(ctx context.Context, mobile Field) (string, error)
+	SendCode(ctx context.Context, client Client, mobile Field) (string, error)
 	Register(ctx context.Context, req SignUp) (Registered, error)
 	// Login returns an access token (JWT).
-	Login(ctx context.Context, cred Credentials) (string, error)
+	Login(ctx context.Context, client Client, cred Credentials) (string, error)
 	// IssueAPIToken returns the key of a new opaque API token.
-	IssueAPIToken(ctx context.Context, cred Credentials) (string, error)
+	IssueAPIToken(ctx context.Context, client Client, cred Credentials) (string, error)
 	// Authenticate resolves an Authorization header. It returns nil, nil for a request
 	// without credentials (no header, or a scheme it does not know).
 	Authenticate(ctx context.Context, authorization string) (*Principal, error)

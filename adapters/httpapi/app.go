@@ -3,6 +3,7 @@ package httpapi
 
 import (
 	"log/slog"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -15,8 +16,9 @@ import (
 
 // Config is what the HTTP layer needs from configuration.
 type Config struct {
-	Language       string   // default language of messages: "en" or "zh-hans"
-	AllowedOrigins []string // CORS origins, or "*"
+	Language       string         // default language of messages: "en" or "zh-hans"
+	AllowedOrigins []string       // CORS origins, or "*"
+	TrustedProxies []netip.Prefix // peers whose X-Forwarded-For is believed
 }
 
 // bodyLimit bounds request bodies: every request of this API fits in a few hundred bytes.
@@ -43,7 +45,7 @@ func NewApp(cfg Config, accounts ports.Accounts, logger *slog.Logger) *fiber.App
 	})
 	app.Use(cors(cfg.AllowedOrigins))
 
-	h := handlers{accounts: accounts}
+	h := handlers{accounts: accounts, trustedProxies: cfg.TrustedProxies}
 	route(app, "/code/", map[string]fiber.Handler{fiber.MethodPost: h.sendCode})
 	route(app, "/users/", map[string]fiber.Handler{fiber.MethodPost: h.register})
 	route(app, "/login/", map[string]fiber.Handler{fiber.MethodPost: h.login})
@@ -94,7 +96,12 @@ func language(c *fiber.Ctx) string {
 }
 
 type handlers struct {
-	accounts ports.Accounts
+	accounts       ports.Accounts
+	trustedProxies []netip.Prefix
+}
+
+func (h handlers) client(c *fiber.Ctx) ports.Client {
+	return ports.Client{IP: clientIP(c, h.trustedProxies)}
 }
 
 func (h handlers) sendCode(c *fiber.Ctx) error {
@@ -102,7 +109,7 @@ func (h handlers) sendCode(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	mobile, err := h.accounts.SendCode(c.UserContext(), body["mobile"])
+	mobile, err := h.accounts.SendCode(c.UserContext(), h.client(c), body["mobile"])
 	if err != nil {
 		return err
 	}
@@ -139,7 +146,7 @@ func (h handlers) login(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	token, err := h.accounts.Login(c.UserContext(), ports.Credentials{Username: body["username"], Password: body["password"]})
+	token, err := h.accounts.Login(c.UserContext(), h.client(c), ports.Credentials{Username: body["username"], Password: body["password"]})
 	if err != nil {
 		return err
 	}
@@ -151,7 +158,7 @@ func (h handlers) apiToken(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	key, err := h.accounts.IssueAPIToken(c.UserContext(), ports.Credentials{Username: body["username"], Password: body["password"]})
+	key, err := h.accounts.IssueAPIToken(c.UserContext(), h.client(c), ports.Credentials{Username: body["username"], Password: body["password"]})
 	if err != nil {
 		return err
 	}

@@ -50,6 +50,9 @@ func errorHandler(logger *slog.Logger) fiber.ErrorHandler {
 				}
 				c.Set(fiber.HeaderWWWAuthenticate, challenge)
 			}
+			if status == fiber.StatusTooManyRequests {
+				c.Set(fiber.HeaderRetryAfter, domainErr.Param())
+			}
 			if status == fiber.StatusServiceUnavailable {
 				logger.Warn("dependency unavailable", "method", c.Method(), "path", c.Path(), "error", err)
 			}

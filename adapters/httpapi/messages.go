@@ -52,6 +52,8 @@ var catalog = map[string]map[string]string{
 	"token_no_credentials": {langEN: "Invalid token header. No credentials provided.", langZhHans: "无效的令牌头。未提供认证信息。"},
 	"token_spaces":         {langEN: "Invalid token header. Token string should not contain spaces.", langZhHans: "无效的令牌头。令牌字符串不应包含空格。"},
 	"token_invalid":        {langEN: "Invalid token.", langZhHans: "认证令牌无效。"},
+	"throttled":            {langEN: "Request was throttled. Expected available in {} seconds.", langZhHans: "请求超过了限速。预计 {} 秒后可用。"},
+	"prefix_not_allowed":   {langEN: "Text messages cannot be sent to numbers of this country or region", langZhHans: "不支持向该国家或地区的号码发送短信"},
 	"store_unavailable":    {langEN: "Service temporarily unavailable, try again later.", langZhHans: "服务暂不可用，请稍后再试。"},
 	slugNotFound:           {langEN: "Not found.", langZhHans: "未找到。"},
 	slugMethodNotAllowed:   {langEN: `Method "{}" not allowed.`, langZhHans: "方法 “{}” 不被允许。"},

@@ -38,6 +38,7 @@ type Store struct {
 	mobiles   map[string]int64 // users without a mobile are not indexed, as SQL NULLs are not
 	codes     map[string]codeEntry
 	tokens    map[string]domain.APIToken // by string(KeyHash)
+	counters  map[string]domain.Counter
 }
 
 // NewStore returns an empty store; the first user gets id 1.
@@ -48,6 +49,7 @@ func NewStore() *Store {
 		mobiles:   make(map[string]int64),
 		codes:     make(map[string]codeEntry),
 		tokens:    make(map[string]domain.APIToken),
+		counters:  make(map[string]domain.Counter),
 	}
 }
 

@@ -63,9 +63,11 @@ func TestConcurrentMigrateOnPostgres(t *testing.T) {
 		assert.NoError(t, <-errs)
 	}
 	assertApplied(t, dbs[0], true)
+	states, err := sqlstore.MigrationStatus(t.Context(), dbs[0])
+	require.NoError(t, err)
 	n, err := dbs[0].NewSelect().Table("bun_migrations").Count(t.Context())
 	require.NoError(t, err)
-	assert.EqualValues(t, 1, n, "each migration is recorded once")
+	assert.EqualValues(t, len(states), n, "each migration is recorded once")
 }
 
 func assertApplied(t *testing.T, db *bun.DB, applied bool) {

@@ -1,6 +1,8 @@
-package component
+package component_test
 
 import (
+	"github.com/phoneauth/phoneauth/test/harness"
+
 	"context"
 	"errors"
 	"io"
@@ -19,18 +21,18 @@ import (
 // The README walk-through on Postgres: code, registration, both logins, profile, API token.
 func TestWalkThroughOnPostgres(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, map[string]string{"DATABASE_URL": testdb.PostgresURL(t)})
-	mobile := newMobile()
-	h.register(mobile, "correct horse")
-	token := h.login(mobile, "correct horse")
+	h := harness.New(t, map[string]string{"DATABASE_URL": testdb.PostgresURL(t)})
+	mobile := harness.NewMobile()
+	h.Register(mobile, "correct horse")
+	token := h.Login(mobile, "correct horse")
 	auth := []string{"Authorization", "JWT " + token}
-	expect(t, h.request(http.MethodPatch, "/users/1/", map[string]any{"name": "小明", "birthday": "1990-05-17"}, auth...), http.StatusOK,
+	harness.Expect(t, h.Request(http.MethodPatch, "/users/1/", map[string]any{"name": "小明", "birthday": "1990-05-17"}, auth...), http.StatusOK,
 		`{"name": "小明", "gender": "female", "birthday": "1990-05-17", "email": null, "mobile": "`+mobile+`"}`)
-	r := h.post("/api-token-auth/", map[string]any{"username": mobile, "password": "correct horse"})
-	require.Equal(t, http.StatusOK, r.status)
-	key := r.json(t)["token"].(string)
-	h.secrets = append(h.secrets, key)
-	require.Equal(t, http.StatusOK, h.request(http.MethodGet, "/users/1/", nil, "Authorization", "Token "+key).status)
+	r := h.Post("/api-token-auth/", map[string]any{"username": mobile, "password": "correct horse"})
+	require.Equal(t, http.StatusOK, r.Status)
+	key := r.JSON(t)["token"].(string)
+	h.AddSecrets(key)
+	require.Equal(t, http.StatusOK, h.Request(http.MethodGet, "/users/1/", nil, "Authorization", "Token "+key).Status)
 }
 
 // Losing the database while serving answers 503 in the contract's envelope, and the
@@ -45,19 +47,19 @@ func TestDatabaseLostWhileServing(t *testing.T) {
 	q.Set("connect_timeout", "2")
 	target.RawQuery = q.Encode()
 
-	h := newHarness(t, map[string]string{"DATABASE_URL": target.String()})
-	token := h.register(newMobile(), "correct horse")
+	h := harness.New(t, map[string]string{"DATABASE_URL": target.String()})
+	token := h.Register(harness.NewMobile(), "correct horse")
 	auth := []string{"Authorization", "JWT " + token}
 
 	proxy.cut()
-	expect(t, h.request(http.MethodGet, "/users/1/", nil, auth...), http.StatusServiceUnavailable,
+	harness.Expect(t, h.Request(http.MethodGet, "/users/1/", nil, auth...), http.StatusServiceUnavailable,
 		`{"detail": "Service temporarily unavailable, try again later."}`)
-	expect(t, h.post("/code/", map[string]any{"mobile": newMobile()}, "Accept-Language", "zh-hans"), http.StatusServiceUnavailable,
+	harness.Expect(t, h.Post("/code/", map[string]any{"mobile": harness.NewMobile()}, "Accept-Language", "zh-hans"), http.StatusServiceUnavailable,
 		`{"detail": "服务暂不可用，请稍后再试。"}`)
 
 	proxy.restore()
 	require.Eventually(t, func() bool {
-		return h.request(http.MethodGet, "/users/1/", nil, auth...).status == http.StatusOK
+		return h.Request(http.MethodGet, "/users/1/", nil, auth...).Status == http.StatusOK
 	}, 10*time.Second, 100*time.Millisecond, "the service did not recover")
 }
 

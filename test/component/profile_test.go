@@ -1,6 +1,8 @@
-package component
+package component_test
 
 import (
+	"github.com/phoneauth/phoneauth/test/harness"
+
 	"net/http"
 	"strings"
 	"testing"
@@ -11,40 +13,40 @@ import (
 // CONTRACT.md §2.5.
 func TestProfileRead(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, nil)
-	mobile := newMobile()
-	token := h.register(mobile, "correct horse")
+	h := harness.New(t, nil)
+	mobile := harness.NewMobile()
+	token := h.Register(mobile, "correct horse")
 	for _, path := range []string{"/users/1/", "/users/1", "/users/999/", "/users/me/"} {
-		expect(t, h.request(http.MethodGet, path, nil, "Authorization", "JWT "+token), http.StatusOK,
+		harness.Expect(t, h.Request(http.MethodGet, path, nil, "Authorization", "JWT "+token), http.StatusOK,
 			`{"name": null, "gender": "female", "birthday": null, "email": null, "mobile": "`+mobile+`"}`)
 	}
 }
 
 func TestProfileUpdate(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, nil)
-	mobile := newMobile()
-	token := h.register(mobile, "correct horse")
+	h := harness.New(t, nil)
+	mobile := harness.NewMobile()
+	token := h.Register(mobile, "correct horse")
 	auth := []string{"Authorization", "JWT " + token}
 
-	r := h.request(http.MethodPatch, "/users/1/", map[string]any{"name": "小明", "gender": "male", "birthday": "1990-05-17", "email": "ming@example.com", "mobile": "13900000000", "unknown": 1}, auth...)
-	expect(t, r, http.StatusOK, `{"name": "小明", "gender": "male", "birthday": "1990-05-17", "email": "ming@example.com", "mobile": "`+mobile+`"}`)
-	require.Contains(t, string(r.body), "小明", "non-ASCII is not escaped")
+	r := h.Request(http.MethodPatch, "/users/1/", map[string]any{"name": "小明", "gender": "male", "birthday": "1990-05-17", "email": "ming@example.com", "mobile": "13900000000", "unknown": 1}, auth...)
+	harness.Expect(t, r, http.StatusOK, `{"name": "小明", "gender": "male", "birthday": "1990-05-17", "email": "ming@example.com", "mobile": "`+mobile+`"}`)
+	require.Contains(t, string(r.Body), "小明", "non-ASCII is not escaped")
 
 	// The old client PUTs the whole object back; null clears an optional field.
-	r = h.request(http.MethodPut, "/users/1/", map[string]any{"name": nil, "gender": "female", "birthday": nil, "email": nil, "mobile": mobile}, auth...)
-	expect(t, r, http.StatusOK, `{"name": null, "gender": "female", "birthday": null, "email": null, "mobile": "`+mobile+`"}`)
+	r = h.Request(http.MethodPut, "/users/1/", map[string]any{"name": nil, "gender": "female", "birthday": nil, "email": nil, "mobile": mobile}, auth...)
+	harness.Expect(t, r, http.StatusOK, `{"name": null, "gender": "female", "birthday": null, "email": null, "mobile": "`+mobile+`"}`)
 
 	// The registration answer's name follows the profile name.
-	h.request(http.MethodPatch, "/users/1/", map[string]any{"name": "Ming"}, auth...)
-	expect(t, h.request(http.MethodGet, "/users/1/", nil, auth...), http.StatusOK,
+	h.Request(http.MethodPatch, "/users/1/", map[string]any{"name": "Ming"}, auth...)
+	harness.Expect(t, h.Request(http.MethodGet, "/users/1/", nil, auth...), http.StatusOK,
 		`{"name": "Ming", "gender": "female", "birthday": null, "email": null, "mobile": "`+mobile+`"}`)
 }
 
 func TestProfileUpdateValidation(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, nil)
-	token := h.register(newMobile(), "correct horse")
+	h := harness.New(t, nil)
+	token := h.Register(harness.NewMobile(), "correct horse")
 	auth := []string{"Authorization", "JWT " + token}
 	rows := []struct {
 		name   string
@@ -61,23 +63,23 @@ func TestProfileUpdateValidation(t *testing.T) {
 	}
 	for _, row := range rows {
 		t.Run(row.name, func(t *testing.T) {
-			expect(t, h.request(http.MethodPatch, "/users/1/", row.body, auth...), http.StatusBadRequest, row.en)
-			expect(t, h.request(http.MethodPatch, "/users/1/", row.body, append(auth, "Accept-Language", "zh-hans")...), http.StatusBadRequest, row.zh)
+			harness.Expect(t, h.Request(http.MethodPatch, "/users/1/", row.body, auth...), http.StatusBadRequest, row.en)
+			harness.Expect(t, h.Request(http.MethodPatch, "/users/1/", row.body, append(auth, "Accept-Language", "zh-hans")...), http.StatusBadRequest, row.zh)
 		})
 	}
 	// Nothing of a rejected update was written.
-	r := h.request(http.MethodPatch, "/users/1/", map[string]any{"name": "Kept?", "gender": "x"}, auth...)
-	require.Equal(t, http.StatusBadRequest, r.status)
-	require.Nil(t, h.request(http.MethodGet, "/users/1/", nil, auth...).json(t)["name"])
+	r := h.Request(http.MethodPatch, "/users/1/", map[string]any{"name": "Kept?", "gender": "x"}, auth...)
+	require.Equal(t, http.StatusBadRequest, r.Status)
+	require.Nil(t, h.Request(http.MethodGet, "/users/1/", nil, auth...).JSON(t)["name"])
 }
 
 func TestProfileNeedsCredentials(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, nil)
+	h := harness.New(t, nil)
 	for _, method := range []string{http.MethodGet, http.MethodPatch, http.MethodPut} {
-		r := h.request(method, "/users/1/", map[string]any{"name": "x"})
-		expect(t, r, http.StatusUnauthorized, `{"detail": "Authentication credentials were not provided."}`)
-		require.Equal(t, `JWT realm="api"`, r.header.Get("WWW-Authenticate"))
+		r := h.Request(method, "/users/1/", map[string]any{"name": "x"})
+		harness.Expect(t, r, http.StatusUnauthorized, `{"detail": "Authentication credentials were not provided."}`)
+		require.Equal(t, `JWT realm="api"`, r.Header.Get("WWW-Authenticate"))
 	}
-	expect(t, h.request(http.MethodGet, "/users/1/", nil, "Accept-Language", "zh-hans"), http.StatusUnauthorized, `{"detail": "身份认证信息未提供。"}`)
+	harness.Expect(t, h.Request(http.MethodGet, "/users/1/", nil, "Accept-Language", "zh-hans"), http.StatusUnauthorized, `{"detail": "身份认证信息未提供。"}`)
 }

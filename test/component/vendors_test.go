@@ -1,6 +1,8 @@
-package component
+package component_test
 
 import (
+	"github.com/phoneauth/phoneauth/test/harness"
+
 	"encoding/json"
 	"io"
 	"net/http"
@@ -52,11 +54,11 @@ const yunpianSent = `{"code": 0, "msg": "发送成功", "count": 1, "fee": 0.05,
 func TestWalkThroughWithYunpian(t *testing.T) {
 	t.Parallel()
 	vendor := newFakeVendor(t, http.StatusOK, yunpianSent)
-	h := startHarness(t, map[string]string{
+	h := harness.Start(t, map[string]string{
 		"SMS_PROVIDER": "yunpian", "YUNPIAN_API_KEY": "test-api-key", "YUNPIAN_URL": vendor.server.URL + "/v2/sms/single_send.json",
-	}, nil, newTestClock())
-	mobile := newMobile()
-	expect(t, h.post("/code/", map[string]any{"mobile": mobile}), http.StatusCreated, `{"mobile": "`+mobile+`"}`)
+	}, nil, harness.NewClock())
+	mobile := harness.NewMobile()
+	harness.Expect(t, h.Post("/code/", map[string]any{"mobile": mobile}), http.StatusCreated, `{"mobile": "`+mobile+`"}`)
 
 	reqs, bodies := vendor.received()
 	require.Len(t, reqs, 1)
@@ -69,27 +71,27 @@ func TestWalkThroughWithYunpian(t *testing.T) {
 	require.ElementsMatch(t, []string{"apikey", "mobile", "text"}, keys(form), "exactly the documented fields")
 	require.Equal(t, "test-api-key", form.Get("apikey"))
 	require.Equal(t, mobile, form.Get("mobile"))
-	code := codePattern.FindString(form.Get("text"))
+	code := harness.CodePattern.FindString(form.Get("text"))
 	require.NotEmpty(t, code)
-	h.secrets = append(h.secrets, code, "test-api-key")
+	h.AddSecrets(code, "test-api-key")
 
-	r := h.post("/users/", map[string]any{"username": mobile, "code": code, "password": "correct horse"})
-	require.Equal(t, http.StatusCreated, r.status, "body: %s", r.body)
-	h.secrets = append(h.secrets, r.json(t)["token"].(string), "correct horse")
-	token := h.login(mobile, "correct horse")
-	require.Equal(t, http.StatusOK, h.request(http.MethodGet, "/users/1/", nil, "Authorization", "JWT "+token).status)
+	r := h.Post("/users/", map[string]any{"username": mobile, "code": code, "password": "correct horse"})
+	require.Equal(t, http.StatusCreated, r.Status, "body: %s", r.Body)
+	h.AddSecrets(r.JSON(t)["token"].(string), "correct horse")
+	token := h.Login(mobile, "correct horse")
+	require.Equal(t, http.StatusOK, h.Request(http.MethodGet, "/users/1/", nil, "Authorization", "JWT "+token).Status)
 }
 
 func TestYunpianRefusalAndOutage(t *testing.T) {
 	t.Parallel()
 	vendor := newFakeVendor(t, http.StatusBadRequest, `{"http_status_code": 400, "code": 2, "msg": "请求参数格式错误", "detail": "参数 mobile 格式不正确"}`)
-	h := startHarness(t, map[string]string{"SMS_PROVIDER": "yunpian", "YUNPIAN_API_KEY": "k", "YUNPIAN_URL": vendor.server.URL}, nil, newTestClock())
-	expect(t, h.post("/code/", map[string]any{"mobile": newMobile()}), http.StatusBadRequest, `{"mobile": ["请求参数格式错误"]}`)
+	h := harness.Start(t, map[string]string{"SMS_PROVIDER": "yunpian", "YUNPIAN_API_KEY": "k", "YUNPIAN_URL": vendor.server.URL}, nil, harness.NewClock())
+	harness.Expect(t, h.Post("/code/", map[string]any{"mobile": harness.NewMobile()}), http.StatusBadRequest, `{"mobile": ["请求参数格式错误"]}`)
 
 	vendor.mu.Lock()
 	vendor.status, vendor.answer = http.StatusBadGateway, "<html>bad gateway</html>"
 	vendor.mu.Unlock()
-	expect(t, h.post("/code/", map[string]any{"mobile": newMobile()}), http.StatusServiceUnavailable, `{"detail": "SMS service unavailable, try again later."}`)
+	harness.Expect(t, h.Post("/code/", map[string]any{"mobile": harness.NewMobile()}), http.StatusServiceUnavailable, `{"detail": "SMS service unavailable, try again later."}`)
 }
 
 // With SMS_PROVIDER=yunpian,webhook an unavailable YunPian fails over to the webhook,
@@ -98,13 +100,13 @@ func TestFailoverToWebhook(t *testing.T) {
 	t.Parallel()
 	yunpian := newFakeVendor(t, http.StatusServiceUnavailable, "")
 	webhook := newFakeVendor(t, http.StatusOK, `{}`)
-	h := startHarness(t, map[string]string{
+	h := harness.Start(t, map[string]string{
 		"SMS_PROVIDER":    "yunpian,webhook",
 		"YUNPIAN_API_KEY": "k", "YUNPIAN_URL": yunpian.server.URL,
 		"SMS_WEBHOOK_URL": webhook.server.URL, "SMS_WEBHOOK_SECRET": "webhook-secret",
-	}, nil, newTestClock())
-	mobile := newMobile()
-	expect(t, h.post("/code/", map[string]any{"mobile": mobile}), http.StatusCreated, `{"mobile": "`+mobile+`"}`)
+	}, nil, harness.NewClock())
+	mobile := harness.NewMobile()
+	harness.Expect(t, h.Post("/code/", map[string]any{"mobile": mobile}), http.StatusCreated, `{"mobile": "`+mobile+`"}`)
 
 	ypReqs, _ := yunpian.received()
 	require.Len(t, ypReqs, 1)
@@ -114,12 +116,12 @@ func TestFailoverToWebhook(t *testing.T) {
 	var msg struct{ Mobile, Text string }
 	require.NoError(t, json.Unmarshal(bodies[0], &msg))
 	require.Equal(t, mobile, msg.Mobile)
-	code := codePattern.FindString(msg.Text)
-	h.secrets = append(h.secrets, code)
+	code := harness.CodePattern.FindString(msg.Text)
+	h.AddSecrets(code)
 
-	r := h.post("/users/", map[string]any{"username": mobile, "code": code, "password": "correct horse"})
-	require.Equal(t, http.StatusCreated, r.status, "body: %s", r.body)
-	h.secrets = append(h.secrets, r.json(t)["token"].(string), "correct horse")
+	r := h.Post("/users/", map[string]any{"username": mobile, "code": code, "password": "correct horse"})
+	require.Equal(t, http.StatusCreated, r.Status, "body: %s", r.Body)
+	h.AddSecrets(r.JSON(t)["token"].(string), "correct horse")
 }
 
 func keys(v url.Values) []string {

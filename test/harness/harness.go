@@ -1,0 +1,281 @@
+// Package harness runs the whole application, built by fx exactly as the executable
+// builds it, and drives it through Fiber's app.Test, for the component, security and
+// OpenAPI suites.
+package harness
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime/multipart"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/fx"
+	"go.uber.org/fx/fxtest"
+
+	"github.com/phoneauth/phoneauth/adapters/sms"
+	"github.com/phoneauth/phoneauth/bootstrap"
+	"github.com/phoneauth/phoneauth/ports"
+	"github.com/phoneauth/phoneauth/test/contract"
+	"github.com/phoneauth/phoneauth/test/testdb"
+)
+
+// Secret is the JWT_SECRET of every harness.
+const Secret = "component-test-secret-of-enough-length-0123456789"
+
+// Harness is one running application with a fake SMS provider, a settable clock and a
+// log it can search for leaked secrets.
+type Harness struct {
+	t     *testing.T
+	App   *fiber.App
+	SMS   *sms.Fake
+	Clock *contract.TestClock
+	log   *syncBuffer
+	// secrets collects every code, password and token the test saw, to check the log.
+	secrets []string
+}
+
+// New starts the app on a fresh SQLite file with a fake SMS provider;
+// env overrides the configuration.
+func New(t *testing.T, env map[string]string) *Harness {
+	t.Helper()
+	return Start(t, env, sms.NewFake(), NewClock())
+}
+
+func NewClock() *contract.TestClock {
+	return contract.NewTestClock(time.Date(2026, 11, 27, 8, 0, 0, 0, time.UTC))
+}
+
+// Start starts the app with env over the test defaults. A nil fake keeps the SMS
+// provider the configuration names; replicas of one deployment share fake and clock.
+func Start(t *testing.T, env map[string]string, fake *sms.Fake, clock *contract.TestClock) *Harness {
+	t.Helper()
+	vars := map[string]string{
+		"DATABASE_URL": testdb.SQLiteURL(t),
+		"JWT_SECRET":   Secret,
+	}
+	for k, v := range env {
+		vars[k] = v
+	}
+	cfg, err := bootstrap.LoadConfig(func(k string) (string, bool) { v, ok := vars[k]; return v, ok })
+	require.NoError(t, err)
+
+	h := &Harness{t: t, SMS: fake, Clock: clock, log: &syncBuffer{}}
+	logger := slog.New(slog.NewTextHandler(h.log, nil))
+	opts := []fx.Option{
+		bootstrap.Options(cfg, logger),
+		fx.Replace(fx.Annotate(clock, fx.As(new(ports.Clock)))),
+		fx.Populate(&h.App),
+		fx.NopLogger,
+	}
+	if fake != nil {
+		opts = append(opts, fx.Replace(fx.Annotate(fake, fx.As(new(ports.SMSSender)))))
+	}
+	app := fxtest.New(t, opts...)
+	app.RequireStart()
+	t.Cleanup(func() {
+		app.RequireStop()
+		h.assertLogHasNoSecrets()
+		if t.Failed() {
+			t.Logf("service log:\n%s", h.log.String())
+		}
+	})
+	return h
+}
+
+// AddSecrets records codes, passwords or tokens the test saw; the log must not contain them.
+func (h *Harness) AddSecrets(secrets ...string) {
+	h.secrets = append(h.secrets, secrets...)
+}
+
+func (h *Harness) assertLogHasNoSecrets() {
+	logged := h.log.String()
+	for _, s := range h.secrets {
+		if strings.Contains(logged, s) {
+			h.t.Errorf("the log contains a code, password or token (%d characters)", len(s))
+		}
+	}
+}
+
+// Response is an answer of the app.
+type Response struct {
+	Status int
+	Header http.Header
+	Body   []byte
+}
+
+func (r Response) String() string { return fmt.Sprintf("%d %s", r.Status, r.Body) }
+
+// JSON decodes the body as a JSON object.
+func (r Response) JSON(t *testing.T) map[string]any {
+	t.Helper()
+	var m map[string]any
+	require.NoError(t, json.Unmarshal(r.Body, &m), "body: %s", r.Body)
+	return m
+}
+
+// Request sends a request; body is JSON-encoded unless it is a string (sent as is).
+func (h *Harness) Request(method, path string, body any, headers ...string) Response {
+	h.t.Helper()
+	r, err := h.Send(method, path, body, headers...)
+	require.NoError(h.t, err)
+	return r
+}
+
+// Send is Request without assertions, for use from several goroutines.
+func (h *Harness) Send(method, path string, body any, headers ...string) (Response, error) {
+	var reader io.Reader
+	switch b := body.(type) {
+	case nil:
+	case string:
+		reader = strings.NewReader(b)
+	default:
+		raw, err := json.Marshal(b)
+		if err != nil {
+			return Response{}, err
+		}
+		reader = bytes.NewReader(raw)
+		headers = append([]string{"Content-Type", "application/json"}, headers...)
+	}
+	req := httptest.NewRequest(method, path, reader)
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	res, err := h.App.Test(req, -1)
+	if err != nil {
+		return Response{}, err
+	}
+	defer res.Body.Close()
+	raw, err := io.ReadAll(res.Body)
+	if err != nil {
+		return Response{}, err
+	}
+	return Response{Status: res.StatusCode, Header: res.Header, Body: raw}, nil
+}
+
+func (h *Harness) Post(path string, body any, headers ...string) Response {
+	h.t.Helper()
+	return h.Request(http.MethodPost, path, body, headers...)
+}
+
+// Expect asserts a status and an exact JSON body.
+func Expect(t *testing.T, r Response, status int, want string) {
+	t.Helper()
+	require.Equal(t, status, r.Status, "body: %s", r.Body)
+	require.JSONEq(t, want, string(r.Body))
+}
+
+var CodePattern = regexp.MustCompile(`\b\d{6}\b`)
+
+// RequestCode asks for a code for mobile and returns the code the fake provider received.
+func (h *Harness) RequestCode(mobile string) string {
+	h.t.Helper()
+	before := len(h.SMS.Outbox())
+	r := h.Post("/code/", map[string]any{"mobile": mobile})
+	require.Equal(h.t, http.StatusCreated, r.Status, "body: %s", r.Body)
+	outbox := h.SMS.Outbox()
+	require.Len(h.t, outbox, before+1)
+	msg := outbox[len(outbox)-1]
+	require.Equal(h.t, mobile, msg.Mobile)
+	code := CodePattern.FindString(msg.Text)
+	require.NotEmpty(h.t, code, "no code in the message")
+	h.secrets = append(h.secrets, code)
+	return code
+}
+
+// Register creates a user whose username is mobile and returns its JWT.
+func (h *Harness) Register(mobile, password string) string {
+	h.t.Helper()
+	code := h.RequestCode(mobile)
+	h.secrets = append(h.secrets, password)
+	r := h.Post("/users/", map[string]any{"username": mobile, "code": code, "password": password})
+	require.Equal(h.t, http.StatusCreated, r.Status, "body: %s", r.Body)
+	token := r.JSON(h.t)["token"].(string)
+	h.secrets = append(h.secrets, token)
+	return token
+}
+
+// Login returns a JWT for the credentials.
+func (h *Harness) Login(username, password string) string {
+	h.t.Helper()
+	r := h.Post("/login/", map[string]any{"username": username, "password": password})
+	require.Equal(h.t, http.StatusOK, r.Status, "body: %s", r.Body)
+	token := r.JSON(h.t)["token"].(string)
+	h.secrets = append(h.secrets, token)
+	return token
+}
+
+var mobileCounter struct {
+	sync.Mutex
+	n int
+}
+
+// WrongCode returns a code of the same length that differs from code.
+func WrongCode(code string) string {
+	b := []byte(code)
+	b[0] = '0' + (b[0]-'0'+1)%10
+	return string(b)
+}
+
+// NewMobile returns a valid mobile number not used before in this test binary.
+func NewMobile() string {
+	mobileCounter.Lock()
+	defer mobileCounter.Unlock()
+	mobileCounter.n++
+	return fmt.Sprintf("138%08d", mobileCounter.n)
+}
+
+// FormBody encodes fields as application/x-www-form-urlencoded.
+func FormBody(fields map[string]string) (string, []string) {
+	v := url.Values{}
+	for k, s := range fields {
+		v.Set(k, s)
+	}
+	return v.Encode(), []string{"Content-Type", "application/x-www-form-urlencoded"}
+}
+
+// MultipartBody encodes fields as multipart/form-data.
+func MultipartBody(t *testing.T, fields map[string]string) (string, []string) {
+	var buf bytes.Buffer
+	w := multipart.NewWriter(&buf)
+	for k, s := range fields {
+		require.NoError(t, w.WriteField(k, s))
+	}
+	require.NoError(t, w.Close())
+	return buf.String(), []string{"Content-Type", w.FormDataContentType()}
+}
+
+// Quote renders s as a JSON string.
+func Quote(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
+}
+
+// syncBuffer is a log sink that several goroutines write.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
