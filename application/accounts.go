@@ -231,7 +231,7 @@ func (a *Accounts) Register(ctx context.Context, req ports.SignUp) (ports.Regist
 }
 
 // redeem checks code against the newest code sent to username; when create is set and the
-// code is right, it consumes the code and stores the new user in the same transaction.
+// code is right, it consumes the code and stores the new user in one transaction.
 func (a *Accounts) redeem(ctx context.Context, username, code, password string, create bool) (*domain.User, error) {
 	mobile, err := a.cfg.Mobiles.Parse(username)
 	if err != nil {
@@ -249,31 +249,37 @@ func (a *Accounts) redeem(ctx context.Context, username, code, password string, 
 		}
 		return nil, err
 	}
-	var user *domain.User
-	if create {
-		// Hash before the transaction: it takes tens of milliseconds and needs no lock.
-		hash, err := a.deps.Passwords.Hash(password)
-		if err != nil {
-			return nil, err
-		}
-		if user, err = domain.NewUser(mobile, hash, a.deps.Clock.Now()); err != nil {
-			return nil, err
+	submitted := a.deps.Secrets.CodeHash(mobile.String(), code)
+	// consume returns decide for Registrar.Register: verify the code and, with a user,
+	// consume it and have the user stored.
+	consume := func(user *domain.User) func(*domain.VerifyCode) (*domain.User, error) {
+		return func(vc *domain.VerifyCode) (*domain.User, error) {
+			if vc == nil {
+				return nil, domain.ErrCodeMismatch
+			}
+			if err := vc.Verify(submitted, a.deps.Clock.Now()); err != nil {
+				return nil, err
+			}
+			if user != nil {
+				vc.Consume()
+			}
+			return user, nil
 		}
 	}
-	submitted := a.deps.Secrets.CodeHash(mobile.String(), code)
-	return a.deps.Registrar.Register(ctx, mobile.String(), func(vc *domain.VerifyCode) (*domain.User, error) {
-		if vc == nil {
-			return nil, domain.ErrCodeMismatch
-		}
-		if err := vc.Verify(submitted, a.deps.Clock.Now()); err != nil {
-			return nil, err
-		}
-		if user == nil {
-			return nil, nil // other fields failed: the right code stays usable
-		}
-		vc.Consume()
-		return user, nil
-	})
+	// Check the code first, so a wrong guess never costs a password hash; a right code
+	// stays usable until the second transaction consumes it.
+	if _, err := a.deps.Registrar.Register(ctx, mobile.String(), consume(nil)); err != nil || !create {
+		return nil, err
+	}
+	hash, err := a.deps.Passwords.Hash(password) // tens of milliseconds: outside any transaction
+	if err != nil {
+		return nil, err
+	}
+	user, err := domain.NewUser(mobile, hash, a.deps.Clock.Now())
+	if err != nil {
+		return nil, err
+	}
+	return a.deps.Registrar.Register(ctx, mobile.String(), consume(user))
 }
 
 // Login returns an access token for valid credentials.

@@ -27,6 +27,7 @@ type Store interface {
 	ports.CodeRepository
 	ports.Registrar
 	ports.APITokenRepository
+	ports.LimitStore
 }
 
 const (

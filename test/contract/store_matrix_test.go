@@ -57,3 +57,4 @@ func TestUserRepository(t *testing.T)     { runMatrix(t, contract.UserRepository
 func TestCodeRepository(t *testing.T)     { runMatrix(t, contract.CodeRepository) }
 func TestRegistrar(t *testing.T)          { runMatrix(t, contract.Registrar) }
 func TestAPITokenRepository(t *testing.T) { runMatrix(t, contract.APITokenRepository) }
+func TestLimitStore(t *testing.T)         { runMatrix(t, contract.LimitStore) }

@@ -24,6 +24,7 @@ import (
 	"go.uber.org/fx"
 	"go.uber.org/fx/fxtest"
 
+	"github.com/phoneauth/phoneauth/adapters/metrics"
 	"github.com/phoneauth/phoneauth/adapters/sms"
 	"github.com/phoneauth/phoneauth/bootstrap"
 	"github.com/phoneauth/phoneauth/ports"
@@ -37,11 +38,14 @@ const Secret = "component-test-secret-of-enough-length-0123456789"
 // Harness is one running application with a fake SMS provider, a settable clock and a
 // log it can search for leaked secrets.
 type Harness struct {
-	t     *testing.T
-	App   *fiber.App
-	SMS   *sms.Fake
-	Clock *contract.TestClock
-	log   *syncBuffer
+	t       *testing.T
+	App     *fiber.App
+	SMS     *sms.Fake
+	Clock   *contract.TestClock
+	Metrics *metrics.Metrics
+	app     *fxtest.App
+	stopped bool
+	log     *syncBuffer
 	// secrets collects every code, password and token the test saw, to check the log.
 	secrets []string
 }
@@ -76,22 +80,30 @@ func Start(t *testing.T, env map[string]string, fake *sms.Fake, clock *contract.
 	opts := []fx.Option{
 		bootstrap.Options(cfg, logger),
 		fx.Replace(fx.Annotate(clock, fx.As(new(ports.Clock)))),
-		fx.Populate(&h.App),
+		fx.Populate(&h.App, &h.Metrics),
 		fx.NopLogger,
 	}
 	if fake != nil {
 		opts = append(opts, fx.Replace(fx.Annotate(fake, fx.As(new(ports.SMSSender)))))
 	}
-	app := fxtest.New(t, opts...)
-	app.RequireStart()
+	h.app = fxtest.New(t, opts...)
+	h.app.RequireStart()
 	t.Cleanup(func() {
-		app.RequireStop()
+		h.Stop()
 		h.assertLogHasNoSecrets()
 		if t.Failed() {
 			t.Logf("service log:\n%s", h.log.String())
 		}
 	})
 	return h
+}
+
+// Stop stops the app, as a restart or a replica going away would; the test ends it anyway.
+func (h *Harness) Stop() {
+	if !h.stopped {
+		h.stopped = true
+		h.app.RequireStop()
+	}
 }
 
 // AddSecrets records codes, passwords or tokens the test saw; the log must not contain them.

@@ -1,0 +1,89 @@
+package security_test
+
+import (
+	"fmt"
+	"net/http"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/phoneauth/phoneauth/test/harness"
+)
+
+// A login for an unknown user costs what a wrong password for a known user costs, so
+// response times do not tell which accounts exist.
+// It runs alone in this package (not in parallel) to keep other tests' load out of it.
+func TestLoginTimingDoesNotRevealAccounts(t *testing.T) {
+	h := harness.New(t, map[string]string{"TRUSTED_PROXIES": trustedProxy, "LOGIN_FAILURES_BEFORE_DELAY": "100"})
+	mobile := harness.NewMobile()
+	h.Register(mobile, "correct horse")
+	h.AddSecrets("wrong horse")
+	const samples = 25
+	var known, unknown []time.Duration
+	for i := range samples {
+		headers := from(fmt.Sprintf("203.0.113.%d", i+1))
+		start := time.Now()
+		require.Equal(t, http.StatusBadRequest, login(h, mobile, "wrong horse", headers...).Status)
+		known = append(known, time.Since(start))
+		start = time.Now()
+		require.Equal(t, http.StatusBadRequest, login(h, "13999999999", "wrong horse", headers...).Status)
+		unknown = append(unknown, time.Since(start))
+	}
+	k, u := median(known), median(unknown)
+	diff := float64(k-u) / float64(k)
+	if diff < 0 {
+		diff = -diff
+	}
+	t.Logf("median login time: known user %v, unknown user %v (%.1f%% apart)", k, u, diff*100)
+	require.Less(t, diff, 0.20)
+}
+
+func median(d []time.Duration) time.Duration {
+	s := slices.Clone(d)
+	slices.Sort(s)
+	return s[len(s)/2]
+}
+
+func TestEnumerationProtection(t *testing.T) {
+	t.Parallel()
+	h := harness.New(t, map[string]string{"ENUMERATION_PROTECTION": "true"})
+	registered := harness.NewMobile()
+	h.Register(registered, "correct horse")
+	h.Clock.Advance(time.Minute)
+	sent := len(h.SMS.Outbox())
+
+	// /code/ answers as for anyone, sends nothing, and keeps the resend interval.
+	harness.Expect(t, h.Post("/code/", map[string]any{"mobile": registered}), http.StatusCreated, `{"mobile": "`+registered+`"}`)
+	require.Len(t, h.SMS.Outbox(), sent)
+	harness.Expect(t, h.Post("/code/", map[string]any{"mobile": registered}), http.StatusBadRequest,
+		`{"mobile": ["Less than 60 seconds since the last code was sent"]}`)
+
+	// Registration reveals nothing without the right code.
+	harness.Expect(t, h.Post("/users/", map[string]any{"username": registered, "code": "123456", "password": "long enough"}),
+		http.StatusBadRequest, `{"code": ["Verification code error"]}`)
+}
+
+func TestEnumerationProtectionCanNotifyTheOwner(t *testing.T) {
+	t.Parallel()
+	h := harness.New(t, map[string]string{"ENUMERATION_PROTECTION": "true", "SMS_NOTIFY_REGISTERED": "true"})
+	registered := harness.NewMobile()
+	h.Register(registered, "correct horse")
+	h.Clock.Advance(time.Minute)
+	harness.Expect(t, h.Post("/code/", map[string]any{"mobile": registered}), http.StatusCreated, `{"mobile": "`+registered+`"}`)
+	outbox := h.SMS.Outbox()
+	last := outbox[len(outbox)-1]
+	require.Equal(t, registered, last.Mobile)
+	require.Contains(t, last.Text, "already has an account")
+	require.NotRegexp(t, `\d{6}`, last.Text, "no code")
+}
+
+// Without the setting, the original client's "User already exists" stays.
+func TestEnumerationProtectionIsOffByDefault(t *testing.T) {
+	t.Parallel()
+	h := harness.New(t, nil)
+	registered := harness.NewMobile()
+	h.Register(registered, "correct horse")
+	harness.Expect(t, h.Post("/code/", map[string]any{"mobile": registered}), http.StatusBadRequest, `{"mobile": ["User already exists"]}`)
+}
