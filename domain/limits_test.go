@@ -10,7 +10,7 @@ import (
 
 func TestBackoffWait(t *testing.T) {
 	b := domain.Backoff{Free: 5, Base: time.Second, Max: 15 * time.Minute, HardLimit: 100, HardWait: 24 * time.Hour}
-	want := map[int]time.Duration{0: 0, 4: 0, 5: time.Second, 6: 2 * time.Second, 9: 16 * time.Second, 15: 1024 * time.Second, 16: 15 * time.Minute, 99: 15 * time.Minute, 100: 24 * time.Hour}
+	want := map[int]time.Duration{0: 0, 4: 0, 5: time.Second, 6: 2 * time.Second, 9: 16 * time.Second, 14: 512 * time.Second, 15: 15 * time.Minute, 99: 15 * time.Minute, 100: 24 * time.Hour}
 	for failures, wait := range want {
 		if got := b.Wait(failures); got != wait {
 			t.Errorf("Wait(%d) = %v, want %v", failures, got, wait)
