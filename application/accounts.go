@@ -178,7 +178,11 @@ func (a *Accounts) sendCode(ctx context.Context, mobile domain.Mobile, now time.
 		return err
 	}
 	// The SMS is out: the code must be saved even if the client has gone away.
-	return a.deps.Codes.Save(context.WithoutCancel(ctx), vc)
+	if err := a.deps.Codes.Save(context.WithoutCancel(ctx), vc); err != nil {
+		return err
+	}
+	a.deps.Observer.Code(domain.CodeIssued)
+	return nil
 }
 
 // Register validates every field, checks the code (counting a wrong guess even when
@@ -269,6 +273,7 @@ func (a *Accounts) redeem(ctx context.Context, username, code, password string, 
 	// Check the code first, so a wrong guess never costs a password hash; a right code
 	// stays usable until the second transaction consumes it.
 	if _, err := a.deps.Registrar.Register(ctx, mobile.String(), consume(nil)); err != nil || !create {
+		a.observeCode(err)
 		return nil, err
 	}
 	hash, err := a.deps.Passwords.Hash(password) // tens of milliseconds: outside any transaction
@@ -279,7 +284,29 @@ func (a *Accounts) redeem(ctx context.Context, username, code, password string, 
 	if err != nil {
 		return nil, err
 	}
-	return a.deps.Registrar.Register(ctx, mobile.String(), consume(user))
+	created, err := a.deps.Registrar.Register(ctx, mobile.String(), consume(user))
+	if err == nil {
+		a.deps.Observer.Code(domain.CodeVerified)
+	} else {
+		a.observeCode(err)
+	}
+	return created, err
+}
+
+// observeCode counts a failed verification by its reason.
+func (a *Accounts) observeCode(err error) {
+	for _, e := range []struct {
+		err   error
+		event domain.CodeEvent
+	}{
+		{domain.ErrCodeMismatch, domain.CodeMismatched},
+		{domain.ErrCodeExpired, domain.CodeExpired},
+		{domain.ErrCodeExhausted, domain.CodeExhausted},
+	} {
+		if errors.Is(err, e.err) {
+			a.deps.Observer.Code(e.event)
+		}
+	}
 }
 
 // Login returns an access token for valid credentials.
@@ -319,6 +346,20 @@ func (a *Accounts) IssueAPIToken(ctx context.Context, client ports.Client, cred 
 // guesses cannot pass a limit together. An unknown user costs the same work as a known
 // one (a throttle update and a hash verification), so timing does not reveal accounts.
 func (a *Accounts) checkCredentials(ctx context.Context, client ports.Client, cred ports.Credentials) (*domain.User, error) {
+	user, err := a.verifyCredentials(ctx, client, cred)
+	var fieldErrs domain.FieldErrors
+	switch {
+	case err == nil:
+		a.deps.Observer.Login(domain.LoginSucceeded)
+	case errors.Is(err, domain.ErrThrottled):
+		a.deps.Observer.Login(domain.LoginThrottled)
+	case errors.As(err, &fieldErrs):
+		a.deps.Observer.Login(domain.LoginInvalid)
+	}
+	return user, err
+}
+
+func (a *Accounts) verifyCredentials(ctx context.Context, client ports.Client, cred ports.Credentials) (*domain.User, error) {
 	username, usernameErr := requiredText(cred.Username)
 	password, passwordErr := requiredText(cred.Password)
 	if errs := collect(

@@ -5,6 +5,7 @@ package bootstrap
 import (
 	"crypto/rand"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/netip"
 	"net/url"
@@ -40,6 +41,10 @@ type Config struct {
 	PasswordMinLength  int
 	CORSAllowedOrigins []string
 	ShutdownTimeout    time.Duration
+	LogFormat          string // json or text
+	LogLevel           slog.Level
+	// MetricsAddr is where /metrics is served: "" on HTTP_ADDR, "off" nowhere, else its own address.
+	MetricsAddr string
 
 	// Abuse defence.
 	TrustedProxies           []netip.Prefix
@@ -94,6 +99,9 @@ func LoadConfig(lookup func(string) (string, bool)) (Config, error) {
 		PasswordMinLength:  r.integer("PASSWORD_MIN_LENGTH", 8, 1, 1024),
 		CORSAllowedOrigins: r.origins("CORS_ALLOWED_ORIGINS", "*"),
 		ShutdownTimeout:    r.duration("SHUTDOWN_TIMEOUT", 10*time.Second),
+		LogFormat:          r.oneOf("LOG_FORMAT", "json", "json", "text"),
+		LogLevel:           r.level("LOG_LEVEL", slog.LevelInfo),
+		MetricsAddr:        r.metricsAddr("METRICS_ADDR"),
 
 		TrustedProxies:           r.prefixes("TRUSTED_PROXIES"),
 		SMSDailyLimit:            r.integer("SMS_DAILY_LIMIT", 10, 1, 1_000_000_000),
@@ -254,6 +262,22 @@ func (r *reader) regex(name, def string) string {
 		r.fail(name, "is not a valid regular expression: %v", err)
 	}
 	return v
+}
+
+func (r *reader) level(name string, def slog.Level) slog.Level {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(r.raw(name, def.String()))); err != nil {
+		r.fail(name, "must be debug, info, warn or error, got %q", r.raw(name, ""))
+	}
+	return l
+}
+
+func (r *reader) metricsAddr(name string) string {
+	v := r.raw(name, "")
+	if v == "" || v == "off" {
+		return v
+	}
+	return r.addr(name, v)
 }
 
 func (r *reader) list(name string) []string {

@@ -24,7 +24,7 @@ func Main(ctx context.Context, args []string, lookup func(string) (string, bool)
 	if err != nil {
 		return err
 	}
-	logger := slog.New(slog.NewTextHandler(stderr, nil))
+	logger := newLogger(cfg, stderr)
 	switch {
 	case len(args) == 0 || (len(args) == 1 && args[0] == "serve"):
 		return serve(ctx, cfg, logger)
@@ -33,6 +33,15 @@ func Main(ctx context.Context, args []string, lookup func(string) (string, bool)
 	default:
 		return errors.New("usage: phoneauth [serve] | phoneauth migrate up|down|status")
 	}
+}
+
+// newLogger writes JSON lines (LOG_FORMAT=text for humans) at LOG_LEVEL and above.
+func newLogger(cfg Config, w io.Writer) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: cfg.LogLevel}
+	if cfg.LogFormat == "text" {
+		return slog.New(slog.NewTextHandler(w, opts))
+	}
+	return slog.New(slog.NewJSONHandler(w, opts))
 }
 
 func serve(ctx context.Context, cfg Config, logger *slog.Logger) error {

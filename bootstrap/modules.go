@@ -2,10 +2,12 @@ package bootstrap
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"math"
 	"net"
+	"net/http"
 	"strings"
 	"time"
 
@@ -43,7 +45,7 @@ func Options(cfg Config, logger *slog.Logger) fx.Option {
 var CoreModule = fx.Module("core",
 	fx.Provide(
 		fx.Annotate(func() clock.System { return clock.System{} }, fx.As(new(ports.Clock))),
-		fx.Annotate(password.NewArgon2id, fx.As(new(ports.PasswordHasher))),
+		func(m *metrics.Metrics) ports.PasswordHasher { return m.TimePasswords(password.NewArgon2id()) },
 		fx.Annotate(func(cfg Config) *secret.Secrets {
 			return secret.New(secret.DeriveKey(cfg.JWTSecret, "phoneauth sms code hash"))
 		}, fx.As(new(ports.Secrets))),
@@ -122,6 +124,7 @@ func storePorts[S interface {
 	ports.Registrar
 	ports.APITokenRepository
 	ports.LimitStore
+	ports.Readiness
 }](newStore any) fx.Option {
 	return fx.Provide(
 		newStore,
@@ -130,6 +133,7 @@ func storePorts[S interface {
 		func(s S) ports.Registrar { return s },
 		func(s S) ports.APITokenRepository { return s },
 		func(s S) ports.LimitStore { return s },
+		func(s S) ports.Readiness { return s },
 	)
 }
 
@@ -152,11 +156,12 @@ func storeModule(cfg Config) fx.Option {
 
 // openDatabase opens the pool now and checks and migrates the database when the app
 // starts, so that a database that is down stops the start with a clear error.
-func openDatabase(lc fx.Lifecycle, cfg Config, logger *slog.Logger) (*bun.DB, error) {
+func openDatabase(lc fx.Lifecycle, cfg Config, logger *slog.Logger, m *metrics.Metrics) (*bun.DB, error) {
 	db, err := sqlstore.Open(cfg.DatabaseURL)
 	if err != nil {
 		return nil, fmt.Errorf("DATABASE_URL: %w", err)
 	}
+	m.WatchDatabase(db.DB)
 	lc.Append(fx.Hook{
 		OnStart: func(ctx context.Context) error {
 			if err := sqlstore.Ping(ctx, db); err != nil {
@@ -178,18 +183,20 @@ func openDatabase(lc fx.Lifecycle, cfg Config, logger *slog.Logger) (*bun.DB, er
 
 // smsModule builds the configured providers, wrapped in failover when there are several.
 func smsModule(cfg Config) fx.Option {
-	return fx.Module("sms", fx.Provide(func(logger *slog.Logger) ports.SMSSender {
+	return fx.Module("sms", fx.Provide(func(logger *slog.Logger, m *metrics.Metrics) ports.SMSSender {
 		senders := make([]ports.SMSSender, 0, len(cfg.SMSProviders))
 		for _, name := range cfg.SMSProviders {
+			var sender ports.SMSSender
 			switch name {
 			case ProviderConsole:
 				logger.Warn("SMS_PROVIDER console writes every message, codes included, to this log: use it for development only")
-				senders = append(senders, sms.NewConsole(logger))
+				sender = sms.NewConsole(logger)
 			case ProviderYunpian:
-				senders = append(senders, sms.NewYunpian(sms.YunpianConfig{APIKey: cfg.YunpianAPIKey, URL: cfg.YunpianURL, Timeout: cfg.SMSTimeout}))
+				sender = sms.NewYunpian(sms.YunpianConfig{APIKey: cfg.YunpianAPIKey, URL: cfg.YunpianURL, Timeout: cfg.SMSTimeout})
 			case ProviderWebhook:
-				senders = append(senders, sms.NewWebhook(sms.WebhookConfig{URL: cfg.SMSWebhookURL, Secret: cfg.SMSWebhookSecret, Timeout: cfg.SMSTimeout}))
+				sender = sms.NewWebhook(sms.WebhookConfig{URL: cfg.SMSWebhookURL, Secret: cfg.SMSWebhookSecret, Timeout: cfg.SMSTimeout})
 			}
+			senders = append(senders, m.ObserveSMS(name, sender))
 		}
 		if len(senders) == 1 {
 			return senders[0]
@@ -200,14 +207,28 @@ func smsModule(cfg Config) fx.Option {
 }
 
 // HTTPModule provides the Fiber app, without listening.
-var HTTPModule = fx.Module("http", fx.Provide(func(cfg Config, accounts ports.Accounts, logger *slog.Logger) *fiber.App {
+var HTTPModule = fx.Module("http", fx.Provide(func(cfg Config, d httpDeps) *fiber.App {
+	var metricsHandler http.Handler
+	if cfg.MetricsAddr == "" {
+		metricsHandler = d.Metrics.Handler()
+	}
 	return httpapi.NewApp(httpapi.Config{
 		Language: cfg.Language, AllowedOrigins: cfg.CORSAllowedOrigins, TrustedProxies: cfg.TrustedProxies,
-	}, accounts, logger)
+		Metrics: metricsHandler,
+	}, httpapi.Deps{Accounts: d.Accounts, Readiness: d.Readiness, Observer: d.Metrics, Logger: d.Logger})
 }))
 
-// ServerModule listens on HTTP_ADDR when the app starts and drains requests when it stops.
-var ServerModule = fx.Module("server", fx.Invoke(func(lc fx.Lifecycle, app *fiber.App, cfg Config, logger *slog.Logger) {
+type httpDeps struct {
+	fx.In
+	Accounts  ports.Accounts
+	Readiness ports.Readiness
+	Metrics   *metrics.Metrics
+	Logger    *slog.Logger
+}
+
+// ServerModule listens on HTTP_ADDR (and METRICS_ADDR when set) when the app starts, and
+// lets in-flight requests finish when it stops.
+var ServerModule = fx.Module("server", fx.Invoke(func(lc fx.Lifecycle, app *fiber.App, cfg Config, logger *slog.Logger, m *metrics.Metrics) {
 	lc.Append(fx.Hook{
 		OnStart: func(context.Context) error {
 			ln, err := net.Listen("tcp", cfg.HTTPAddr)
@@ -223,5 +244,25 @@ var ServerModule = fx.Module("server", fx.Invoke(func(lc fx.Lifecycle, app *fibe
 			return nil
 		},
 		OnStop: func(ctx context.Context) error { return app.ShutdownWithContext(ctx) },
+	})
+	if cfg.MetricsAddr == "" || cfg.MetricsAddr == "off" {
+		return
+	}
+	server := &http.Server{Addr: cfg.MetricsAddr, Handler: m.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	lc.Append(fx.Hook{
+		OnStart: func(context.Context) error {
+			ln, err := net.Listen("tcp", cfg.MetricsAddr)
+			if err != nil {
+				return fmt.Errorf("METRICS_ADDR %s: %w", cfg.MetricsAddr, err)
+			}
+			logger.Info("metrics listening", "addr", ln.Addr().String())
+			go func() {
+				if err := server.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+					logger.Error("metrics server stopped", "error", err)
+				}
+			}()
+			return nil
+		},
+		OnStop: server.Shutdown,
 	})
 }))

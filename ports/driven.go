@@ -65,9 +65,19 @@ type LimitStore interface {
 	UpdateCounter(ctx context.Context, key string, change func(*domain.Counter) error) error
 }
 
-// Observer is told about refusals, for metrics.
+// Observer is told what happens, for metrics. Calls must be cheap and safe for
+// concurrent use.
 type Observer interface {
 	Refused(reason domain.LimitReason)
+	Code(event domain.CodeEvent)
+	Login(outcome domain.LoginOutcome)
+	// Request is one HTTP request: its route pattern, method, status and duration.
+	Request(route, method string, status int, elapsed time.Duration)
+}
+
+// Readiness tells whether the service can serve: its database reachable and migrated.
+type Readiness interface {
+	Ready(ctx context.Context) error
 }
 
 // SMSSender delivers a text message. It fails with domain.ErrSMSRefused (param: the

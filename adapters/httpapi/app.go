@@ -3,11 +3,13 @@ package httpapi
 
 import (
 	"log/slog"
+	"net/http"
 	"net/netip"
 	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/adaptor"
 	"github.com/gofiber/fiber/v2/middleware/recover"
 
 	"github.com/phoneauth/phoneauth/domain"
@@ -19,22 +21,33 @@ type Config struct {
 	Language       string         // default language of messages: "en" or "zh-hans"
 	AllowedOrigins []string       // CORS origins, or "*"
 	TrustedProxies []netip.Prefix // peers whose X-Forwarded-For is believed
+	Metrics        http.Handler   // served at /metrics when set
+}
+
+// Deps are the ports the HTTP layer calls.
+type Deps struct {
+	Accounts  ports.Accounts
+	Readiness ports.Readiness
+	Observer  ports.Observer
+	Logger    *slog.Logger
 }
 
 // bodyLimit bounds request bodies: every request of this API fits in a few hundred bytes.
 const bodyLimit = 64 << 10
 
-// NewApp builds the Fiber application with every route of the contract.
-func NewApp(cfg Config, accounts ports.Accounts, logger *slog.Logger) *fiber.App {
+// NewApp builds the Fiber application with every route of the contract and the
+// operational ones (/healthz, /readyz, /metrics).
+func NewApp(cfg Config, deps Deps) *fiber.App {
 	app := fiber.New(fiber.Config{
 		AppName:               "phoneauth",
 		DisableStartupMessage: true,
-		ErrorHandler:          errorHandler(logger),
+		ErrorHandler:          errorHandler(deps.Logger),
 		BodyLimit:             bodyLimit,
 		ReadTimeout:           15 * time.Second,
 		WriteTimeout:          15 * time.Second,
 		IdleTimeout:           2 * time.Minute,
 	})
+	app.Use(observe(deps.Logger, deps.Observer, cfg.TrustedProxies))
 	app.Use(recover.New())
 	app.Use(func(c *fiber.Ctx) error {
 		lang := negotiateLanguage(c.Get(fiber.HeaderAcceptLanguage), cfg.Language)
@@ -45,7 +58,7 @@ func NewApp(cfg Config, accounts ports.Accounts, logger *slog.Logger) *fiber.App
 	})
 	app.Use(cors(cfg.AllowedOrigins))
 
-	h := handlers{accounts: accounts, trustedProxies: cfg.TrustedProxies}
+	h := handlers{accounts: deps.Accounts, trustedProxies: cfg.TrustedProxies}
 	route(app, "/code/", map[string]fiber.Handler{fiber.MethodPost: h.sendCode})
 	route(app, "/users/", map[string]fiber.Handler{fiber.MethodPost: h.register})
 	route(app, "/login/", map[string]fiber.Handler{fiber.MethodPost: h.login})
@@ -56,7 +69,32 @@ func NewApp(cfg Config, accounts ports.Accounts, logger *slog.Logger) *fiber.App
 		fiber.MethodPatch: h.authenticated(h.updateProfile),
 		fiber.MethodPut:   h.authenticated(h.updateProfile),
 	})
+	route(app, "/healthz", map[string]fiber.Handler{fiber.MethodGet: health})
+	route(app, "/readyz", map[string]fiber.Handler{fiber.MethodGet: ready(deps.Readiness, deps.Logger)})
+	if cfg.Metrics != nil {
+		route(app, "/metrics", map[string]fiber.Handler{fiber.MethodGet: adaptor.HTTPHandler(cfg.Metrics)})
+	}
 	return app
+}
+
+type statusResponse struct {
+	Status string `json:"status"`
+}
+
+// health answers while the process serves requests at all: a liveness probe.
+func health(c *fiber.Ctx) error {
+	return writeJSON(c, fiber.StatusOK, statusResponse{"ok"})
+}
+
+// ready answers 200 only when the database is reachable and migrated: a readiness probe.
+func ready(r ports.Readiness, logger *slog.Logger) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		if err := r.Ready(c.UserContext()); err != nil {
+			logger.Warn("not ready", "request_id", requestID(c), "error", err)
+			return writeJSON(c, fiber.StatusServiceUnavailable, statusResponse{"unavailable"})
+		}
+		return writeJSON(c, fiber.StatusOK, statusResponse{"ok"})
+	}
 }
 
 // route serves path (with or without its trailing slash) for the given methods, answers

@@ -54,7 +54,7 @@ func errorHandler(logger *slog.Logger) fiber.ErrorHandler {
 				c.Set(fiber.HeaderRetryAfter, domainErr.Param())
 			}
 			if status == fiber.StatusServiceUnavailable {
-				logger.Warn("dependency unavailable", "method", c.Method(), "path", c.Path(), "error", err)
+				logger.Warn("dependency unavailable", "request_id", requestID(c), "method", c.Method(), "path", c.Path(), "error", err)
 			}
 			return writeDetail(c, status, message(lang, domainErr.Slug(), domainErr.Param()))
 		case errors.As(err, &apiErr):
@@ -75,7 +75,7 @@ func errorHandler(logger *slog.Logger) fiber.ErrorHandler {
 				return writeDetail(c, fiberErr.Code, fiberErr.Message)
 			}
 		}
-		logger.Error("request failed", "method", c.Method(), "path", c.Path(), "error", err)
+		logger.Error("request failed", "request_id", requestID(c), "method", c.Method(), "path", c.Path(), "error", err)
 		return writeDetail(c, fiber.StatusInternalServerError, message(lang, slugServerError, ""))
 	}
 }

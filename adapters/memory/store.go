@@ -213,3 +213,8 @@ func copyCode(c *domain.VerifyCode) *domain.VerifyCode {
 	return domain.UnmarshalVerifyCodeFromDatabase(c.Mobile(), bytes.Clone(c.Hash()),
 		c.SentAt(), c.ExpiresAt(), c.Attempts(), c.MaxAttempts(), c.Consumed())
 }
+
+var _ ports.Readiness = (*Store)(nil)
+
+// Ready implements ports.Readiness: memory is always there.
+func (s *Store) Ready(context.Context) error { return nil }

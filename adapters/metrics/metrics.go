@@ -1,12 +1,19 @@
-// Package metrics counts what the service does, in Prometheus format.
+// Package metrics counts what the service does, in Prometheus format: it implements
+// ports.Observer and decorates the SMS sender and password hasher ports to time them.
 package metrics
 
 import (
+	"context"
+	"database/sql"
+	"errors"
 	"net/http"
+	"strconv"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/phoneauth/phoneauth/domain"
 	"github.com/phoneauth/phoneauth/ports"
@@ -17,21 +24,57 @@ var _ ports.Observer = (*Metrics)(nil)
 // Metrics holds the service's collectors in a registry of its own, so that two apps in
 // one process (tests, replicas) never collide.
 type Metrics struct {
-	registry *prometheus.Registry
-	refusals *prometheus.CounterVec
+	registry     *prometheus.Registry
+	requests     *prometheus.CounterVec
+	latency      *prometheus.HistogramVec
+	refusals     *prometheus.CounterVec
+	codes        *prometheus.CounterVec
+	logins       *prometheus.CounterVec
+	smsSends     *prometheus.CounterVec
+	passwordHash *prometheus.HistogramVec
 }
 
 // New registers the collectors, including the Go runtime's and the process's.
 func New() *Metrics {
 	m := &Metrics{
 		registry: prometheus.NewRegistry(),
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "phoneauth_http_requests_total", Help: "HTTP requests by route pattern, method and status.",
+		}, []string{"route", "method", "status"}),
+		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "phoneauth_http_request_duration_seconds", Help: "HTTP request latency by route pattern and method.",
+			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5},
+		}, []string{"route", "method"}),
 		refusals: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "phoneauth_limit_refusals_total",
-			Help: "Requests refused by an abuse limit, by reason.",
+			Name: "phoneauth_limit_refusals_total", Help: "Requests refused by an abuse limit, by reason.",
 		}, []string{"reason"}),
+		codes: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "phoneauth_codes_total", Help: "Verification codes issued, verified, mismatched, expired and exhausted.",
+		}, []string{"event"}),
+		logins: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "phoneauth_logins_total", Help: "Login attempts by outcome.",
+		}, []string{"outcome"}),
+		smsSends: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "phoneauth_sms_sends_total", Help: "SMS sends by provider and outcome (sent, refused, unavailable).",
+		}, []string{"provider", "outcome"}),
+		passwordHash: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "phoneauth_password_hash_seconds", Help: "Time to hash or verify a password.",
+			Buckets: []float64{.005, .01, .02, .03, .05, .075, .1, .25, .5, 1},
+		}, []string{"op"}),
 	}
-	m.registry.MustRegister(m.refusals, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m.registry.MustRegister(m.requests, m.latency, m.refusals, m.codes, m.logins, m.smsSends, m.passwordHash,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
+}
+
+// WatchDatabase exports the connection pool's statistics.
+func (m *Metrics) WatchDatabase(db *sql.DB) {
+	m.registry.MustRegister(collectors.NewDBStatsCollector(db, "phoneauth"))
+}
+
+// Handler serves the registry in the Prometheus text format.
+func (m *Metrics) Handler() http.Handler {
+	return promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{Registry: m.registry})
 }
 
 // Refused implements ports.Observer.
@@ -39,26 +82,76 @@ func (m *Metrics) Refused(reason domain.LimitReason) {
 	m.refusals.WithLabelValues(string(reason)).Inc()
 }
 
-// Refusals returns how many refusals were counted for reason.
-func (m *Metrics) Refusals(reason domain.LimitReason) float64 {
-	var out float64
-	families, _ := m.registry.Gather()
-	for _, f := range families {
-		if f.GetName() != "phoneauth_limit_refusals_total" {
-			continue
-		}
-		for _, metric := range f.GetMetric() {
-			for _, l := range metric.GetLabel() {
-				if l.GetName() == "reason" && l.GetValue() == string(reason) {
-					out += metric.GetCounter().GetValue()
-				}
-			}
-		}
-	}
-	return out
+// Code implements ports.Observer.
+func (m *Metrics) Code(event domain.CodeEvent) { m.codes.WithLabelValues(string(event)).Inc() }
+
+// Login implements ports.Observer.
+func (m *Metrics) Login(outcome domain.LoginOutcome) { m.logins.WithLabelValues(string(outcome)).Inc() }
+
+// Request implements ports.Observer.
+func (m *Metrics) Request(route, method string, status int, elapsed time.Duration) {
+	m.requests.WithLabelValues(route, method, strconv.Itoa(status)).Inc()
+	m.latency.WithLabelValues(route, method).Observe(elapsed.Seconds())
 }
 
-// Handler serves the registry in the Prometheus text format.
-func (m *Metrics) Handler() http.Handler {
-	return promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{Registry: m.registry})
+// Refusals returns how many refusals were counted for reason.
+func (m *Metrics) Refusals(reason domain.LimitReason) float64 {
+	return testutil.ToFloat64(m.refusals.WithLabelValues(string(reason)))
+}
+
+// SMSSender counts each send of a provider by outcome.
+type SMSSender struct {
+	provider string
+	next     ports.SMSSender
+	sends    *prometheus.CounterVec
+}
+
+var _ ports.SMSSender = (*SMSSender)(nil)
+
+// ObserveSMS wraps a provider's sender.
+func (m *Metrics) ObserveSMS(provider string, next ports.SMSSender) *SMSSender {
+	return &SMSSender{provider: provider, next: next, sends: m.smsSends}
+}
+
+// Send implements ports.SMSSender.
+func (s *SMSSender) Send(ctx context.Context, mobile, text string) error {
+	err := s.next.Send(ctx, mobile, text)
+	outcome := "sent"
+	switch {
+	case errors.Is(err, domain.ErrSMSRefused):
+		outcome = "refused"
+	case err != nil:
+		outcome = "unavailable"
+	}
+	s.sends.WithLabelValues(s.provider, outcome).Inc()
+	return err
+}
+
+// PasswordHasher times each hash and verification.
+type PasswordHasher struct {
+	next     ports.PasswordHasher
+	duration *prometheus.HistogramVec
+}
+
+var _ ports.PasswordHasher = (*PasswordHasher)(nil)
+
+// TimePasswords wraps a hasher.
+func (m *Metrics) TimePasswords(next ports.PasswordHasher) *PasswordHasher {
+	return &PasswordHasher{next: next, duration: m.passwordHash}
+}
+
+// Hash implements ports.PasswordHasher.
+func (p *PasswordHasher) Hash(password string) (string, error) {
+	defer p.observe("hash", time.Now())
+	return p.next.Hash(password)
+}
+
+// Verify implements ports.PasswordHasher.
+func (p *PasswordHasher) Verify(encoded, password string) (bool, error) {
+	defer p.observe("verify", time.Now())
+	return p.next.Verify(encoded, password)
+}
+
+func (p *PasswordHasher) observe(op string, start time.Time) {
+	p.duration.WithLabelValues(op).Observe(time.Since(start).Seconds())
 }
