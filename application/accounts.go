@@ -24,6 +24,7 @@ type Config struct {
 	MaxAttempts    int
 	SMSTemplate    string // "{code}" is replaced by the code
 	APITokenTTL    time.Duration
+	Refresh        domain.RefreshPolicy
 	Limits         Limits
 	// EnumerationProtection hides whether a mobile is registered: /code/ answers as if it
 	// sent a code, and registration reveals a taken username only to the right code.
@@ -49,6 +50,7 @@ type Deps struct {
 	Codes     ports.CodeRepository
 	Registrar ports.Registrar
 	APITokens ports.APITokenRepository
+	Sessions  ports.SessionRepository
 	SMS       ports.SMSSender
 	Tokens    ports.AccessTokens
 	Passwords ports.PasswordHasher
@@ -227,11 +229,11 @@ func (a *Accounts) Register(ctx context.Context, req ports.SignUp) (ports.Regist
 	); errs != nil {
 		return ports.Registered{}, errs
 	}
-	token, err := a.deps.Tokens.Issue(created)
+	tokens, err := a.startSession(ctx, created)
 	if err != nil {
 		return ports.Registered{}, err
 	}
-	return ports.Registered{User: created, Token: token}, nil
+	return ports.Registered{User: created, Tokens: tokens}, nil
 }
 
 // redeem checks code against the newest code sent to username; when create is set and the
@@ -309,13 +311,147 @@ func (a *Accounts) observeCode(err error) {
 	}
 }
 
-// Login returns an access token for valid credentials.
-func (a *Accounts) Login(ctx context.Context, client ports.Client, cred ports.Credentials) (string, error) {
+// Login starts a session for valid credentials.
+func (a *Accounts) Login(ctx context.Context, client ports.Client, cred ports.Credentials) (ports.Tokens, error) {
 	user, err := a.checkCredentials(ctx, client, cred)
 	if err != nil {
-		return "", err
+		return ports.Tokens{}, err
 	}
-	return a.deps.Tokens.Issue(user)
+	return a.startSession(ctx, user)
+}
+
+// startSession stores a new session with its first refresh token and signs an access
+// token bound to it.
+func (a *Accounts) startSession(ctx context.Context, user *domain.User) (ports.Tokens, error) {
+	id, err := a.deps.Secrets.NewAPIKey()
+	if err != nil {
+		return ports.Tokens{}, err
+	}
+	refresh, err := a.deps.Secrets.NewAPIKey()
+	if err != nil {
+		return ports.Tokens{}, err
+	}
+	now := a.deps.Clock.Now()
+	err = a.deps.Sessions.StartSession(ctx,
+		domain.Session{ID: id, UserID: user.ID(), StartedAt: now},
+		domain.RefreshToken{KeyHash: a.deps.Secrets.APIKeyHash(refresh), Session: id, IssuedAt: now})
+	if err != nil {
+		return ports.Tokens{}, err
+	}
+	access, err := a.deps.Tokens.Issue(user, id)
+	if err != nil {
+		return ports.Tokens{}, err
+	}
+	return ports.Tokens{Access: access, Refresh: refresh}, nil
+}
+
+// Refresh exchanges a refresh token for a new pair. The presented token is retired; one
+// presented again revokes its whole session, since only a stolen copy can be replayed.
+func (a *Accounts) Refresh(ctx context.Context, field ports.Field) (ports.Tokens, error) {
+	key, ferr := requiredText(field)
+	if ferr != nil {
+		return ports.Tokens{}, domain.FieldErrors{{Field: "refresh", Err: ferr}}
+	}
+	next, err := a.deps.Secrets.NewAPIKey()
+	if err != nil {
+		return ports.Tokens{}, err
+	}
+	now := a.deps.Clock.Now()
+	var session domain.Session
+	err = a.deps.Sessions.Refresh(ctx, a.deps.Secrets.APIKeyHash(key), func(s domain.Session, current domain.RefreshToken) (domain.RefreshToken, error) {
+		if err := a.cfg.Refresh.CheckRefresh(s, current, now); err != nil {
+			return domain.RefreshToken{}, err
+		}
+		session = s
+		return domain.RefreshToken{KeyHash: a.deps.Secrets.APIKeyHash(next), Session: s.ID, IssuedAt: now}, nil
+	})
+	if err != nil {
+		return ports.Tokens{}, err
+	}
+	user, err := a.deps.Users.ByID(ctx, session.UserID)
+	if errors.Is(err, domain.ErrUserNotFound) || (err == nil && !user.Active()) {
+		return ports.Tokens{}, domain.ErrRefreshInvalid
+	}
+	if err != nil {
+		return ports.Tokens{}, err
+	}
+	access, err := a.deps.Tokens.Issue(user, session.ID)
+	if err != nil {
+		return ports.Tokens{}, err
+	}
+	return ports.Tokens{Access: access, Refresh: next}, nil
+}
+
+// Logout ends the caller's session or API key; with all, every session and API key of the
+// caller, and every access token issued so far.
+func (a *Accounts) Logout(ctx context.Context, caller ports.Principal, all ports.Field) error {
+	if all.Value == "true" && (all.State == ports.Boolean || all.State == ports.Text) {
+		return a.endAllSessions(ctx, caller.User.ID(), (*domain.User).EndAllSessions)
+	}
+	if caller.Session != "" {
+		if err := a.deps.Sessions.RevokeSession(ctx, caller.Session); err != nil {
+			return err
+		}
+	}
+	if caller.APIKeyHash != nil {
+		return a.deps.APITokens.DeleteAPIToken(ctx, caller.APIKeyHash)
+	}
+	return nil
+}
+
+// endAllSessions applies change (which must raise the token version) and revokes every
+// session and API key of the user.
+func (a *Accounts) endAllSessions(ctx context.Context, userID int64, change func(*domain.User)) error {
+	if _, err := a.deps.Users.Update(ctx, userID, func(u *domain.User) error { change(u); return nil }); err != nil {
+		return err
+	}
+	if err := a.deps.Sessions.RevokeUserSessions(ctx, userID); err != nil {
+		return err
+	}
+	return a.deps.APITokens.DeleteUserAPITokens(ctx, userID)
+}
+
+// ChangePassword checks the old password (under the account's login limit), stores the
+// new one, ends every session and token of the caller, and starts a new session.
+func (a *Accounts) ChangePassword(ctx context.Context, client ports.Client, caller ports.Principal, req ports.PasswordChange) (ports.Tokens, error) {
+	oldPassword, oldErr := requiredText(req.OldPassword)
+	newPassword, newErr := requiredText(req.NewPassword)
+	if newErr == nil {
+		newErr = asDomainError(a.cfg.Passwords.Check(newPassword))
+	}
+	if errs := collect(
+		domain.FieldError{Field: "old_password", Err: oldErr},
+		domain.FieldError{Field: "new_password", Err: newErr},
+	); errs != nil {
+		return ports.Tokens{}, errs
+	}
+	user := caller.User
+	accountKey := "login:user:" + strconv.FormatInt(user.ID(), 10)
+	if err := a.admit(ctx, accountKey, a.deps.Clock.Now(), a.cfg.Limits.LoginAccount, domain.LimitLoginAccount); err != nil {
+		return ports.Tokens{}, err
+	}
+	ok, err := a.deps.Passwords.Verify(user.PasswordHash(), oldPassword)
+	if err != nil {
+		return ports.Tokens{}, fmt.Errorf("verifying a password hash: %w", err)
+	}
+	if !ok {
+		return ports.Tokens{}, domain.FieldErrors{{Field: "old_password", Err: domain.ErrWrongPassword}}
+	}
+	hash, err := a.deps.Passwords.Hash(newPassword)
+	if err != nil {
+		return ports.Tokens{}, err
+	}
+	if err := a.deps.Limits.UpdateCounter(ctx, accountKey, func(c *domain.Counter) error { c.Reset(); return nil }); err != nil {
+		return ports.Tokens{}, err
+	}
+	if err := a.endAllSessions(ctx, user.ID(), func(u *domain.User) { u.ChangePassword(hash) }); err != nil {
+		return ports.Tokens{}, err
+	}
+	updated, err := a.deps.Users.ByID(ctx, user.ID())
+	if err != nil {
+		return ports.Tokens{}, err
+	}
+	return a.startSession(ctx, updated)
 }
 
 // IssueAPIToken returns the key of a new opaque token; only its hash is stored.
@@ -399,7 +535,23 @@ func (a *Accounts) verifyCredentials(ctx context.Context, client ports.Client, c
 	if err := a.deps.Limits.UpdateCounter(ctx, ipKey, func(c *domain.Counter) error { c.Refund(); return nil }); err != nil {
 		return nil, err
 	}
+	if a.deps.Passwords.NeedsRehash(encoded) {
+		return a.upgradeHash(ctx, user, password)
+	}
 	return user, nil
+}
+
+// upgradeHash replaces an imported (Django) or outdated hash with a fresh Argon2id one,
+// now that the password is known to be right.
+func (a *Accounts) upgradeHash(ctx context.Context, user *domain.User, password string) (*domain.User, error) {
+	hash, err := a.deps.Passwords.Hash(password)
+	if err != nil {
+		return nil, err
+	}
+	return a.deps.Users.Update(ctx, user.ID(), func(u *domain.User) error {
+		u.UpgradePasswordHash(hash)
+		return nil
+	})
 }
 
 // admit claims a login attempt for key, or refuses it while key must wait.
@@ -425,11 +577,28 @@ func (a *Accounts) Authenticate(ctx context.Context, authorization string) (*por
 		case len(parts) > 2:
 			return nil, domain.ErrJWTSpaces
 		}
-		id, err := a.deps.Tokens.Verify(parts[1])
+		claims, err := a.deps.Tokens.Verify(parts[1])
 		if err != nil {
 			return nil, err
 		}
-		return a.principal(ctx, id, domain.ErrJWTUserInvalid)
+		p, err := a.principal(ctx, claims.UserID, domain.ErrJWTUserInvalid)
+		if err != nil {
+			return nil, err
+		}
+		if p.User.TokenVersion() != claims.Version {
+			return nil, domain.ErrSessionEnded // the password changed, or every session was ended
+		}
+		if claims.Session != "" {
+			session, err := a.deps.Sessions.Session(ctx, claims.Session)
+			if err != nil {
+				return nil, err
+			}
+			if session.Revoked || session.UserID != claims.UserID {
+				return nil, domain.ErrSessionEnded
+			}
+			p.Session = session.ID
+		}
+		return p, nil
 	case "token":
 		switch {
 		case len(parts) == 1:
@@ -437,14 +606,20 @@ func (a *Accounts) Authenticate(ctx context.Context, authorization string) (*por
 		case len(parts) > 2:
 			return nil, domain.ErrTokenSpaces
 		}
-		token, err := a.deps.APITokens.Find(ctx, a.deps.Secrets.APIKeyHash(parts[1]))
+		hash := a.deps.Secrets.APIKeyHash(parts[1])
+		token, err := a.deps.APITokens.Find(ctx, hash)
 		if err != nil {
 			return nil, err
 		}
 		if !token.Usable(a.deps.Clock.Now()) {
 			return nil, domain.ErrTokenInvalid
 		}
-		return a.principal(ctx, token.UserID, domain.ErrTokenInvalid)
+		p, err := a.principal(ctx, token.UserID, domain.ErrTokenInvalid)
+		if err != nil {
+			return nil, err
+		}
+		p.APIKeyHash = hash
+		return p, nil
 	default:
 		return nil, nil
 	}
@@ -484,7 +659,7 @@ func (a *Accounts) UpdateProfile(ctx context.Context, caller ports.Principal, re
 				return new(string)
 			}
 			err = domain.ErrNull
-		case ports.NotText:
+		case ports.NotText, ports.Boolean:
 			err = domain.ErrNotAString
 		case ports.Text:
 			v := f.Value

@@ -16,7 +16,7 @@ func requiredText(f ports.Field) (string, *domain.Error) {
 		return "", domain.ErrRequired
 	case ports.Null:
 		return "", domain.ErrNull
-	case ports.NotText:
+	case ports.NotText, ports.Boolean:
 		return "", domain.ErrNotAString
 	}
 	v := strings.TrimSpace(f.Value)

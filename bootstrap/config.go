@@ -24,6 +24,8 @@ type Config struct {
 	JWTSecret          []byte
 	JWTSecretGenerated bool // no JWT_SECRET was set: tokens die with the process
 	JWTTTL             time.Duration
+	RefreshTTL         time.Duration // a session dies this long after its last refresh
+	RefreshMaxTTL      time.Duration // and this long after its login, whatever happens
 	APITokenTTL        time.Duration
 	Language           string
 	SMSProviders       []string // tried in order while one is unavailable
@@ -82,6 +84,8 @@ func LoadConfig(lookup func(string) (string, bool)) (Config, error) {
 		DatabaseURL:        r.databaseURL("DATABASE_URL", "sqlite://phoneauth.db"),
 		MigrateOnStart:     r.boolean("MIGRATE_ON_START", true),
 		JWTTTL:             r.duration("JWT_TTL", 168*time.Hour),
+		RefreshTTL:         r.duration("REFRESH_TTL", 14*24*time.Hour),
+		RefreshMaxTTL:      r.duration("REFRESH_MAX_TTL", 60*24*time.Hour),
 		APITokenTTL:        r.duration("API_TOKEN_TTL", 30*24*time.Hour),
 		Language:           r.oneOf("LANGUAGE", "en", "en", "zh-hans"),
 		SMSProviders:       r.providers("SMS_PROVIDER", ProviderConsole),

@@ -49,9 +49,9 @@ var CoreModule = fx.Module("core",
 		fx.Annotate(func(cfg Config) *secret.Secrets {
 			return secret.New(secret.DeriveKey(cfg.JWTSecret, "phoneauth sms code hash"))
 		}, fx.As(new(ports.Secrets))),
-		fx.Annotate(func(cfg Config, c ports.Clock) *jwttoken.HS256 {
-			return jwttoken.NewHS256(cfg.JWTSecret, cfg.JWTTTL, c)
-		}, fx.As(new(ports.AccessTokens))),
+		func(cfg Config, c ports.Clock) *jwttoken.HS256 { return jwttoken.NewHS256(cfg.JWTSecret, cfg.JWTTTL, c) },
+		func(t *jwttoken.HS256) ports.AccessTokens { return t },
+		func(t *jwttoken.HS256) ports.KeySet { return t },
 		fx.Annotate(newAccounts, fx.As(new(ports.Accounts))),
 		metrics.New,
 		func(m *metrics.Metrics) ports.Observer { return m },
@@ -65,6 +65,7 @@ type accountDeps struct {
 	Codes     ports.CodeRepository
 	Registrar ports.Registrar
 	APITokens ports.APITokenRepository
+	Sessions  ports.SessionRepository
 	SMS       ports.SMSSender
 	Tokens    ports.AccessTokens
 	Passwords ports.PasswordHasher
@@ -100,6 +101,7 @@ func newAccounts(d accountDeps) (*application.Accounts, error) {
 		MaxAttempts:    d.Config.SMSMaxAttempts,
 		SMSTemplate:    d.Config.SMSTemplate,
 		APITokenTTL:    d.Config.APITokenTTL,
+		Refresh:        domain.RefreshPolicy{Idle: d.Config.RefreshTTL, Max: d.Config.RefreshMaxTTL},
 		Limits: application.Limits{
 			MobileDaily:   d.Config.SMSDailyLimit,
 			IPHourly:      d.Config.SMSIPHourlyLimit,
@@ -111,7 +113,7 @@ func newAccounts(d accountDeps) (*application.Accounts, error) {
 		EnumerationProtection: d.Config.EnumerationProtection,
 		RegisteredTemplate:    registeredTemplate,
 	}, application.Deps{
-		Users: d.Users, Codes: d.Codes, Registrar: d.Registrar, APITokens: d.APITokens,
+		Users: d.Users, Codes: d.Codes, Registrar: d.Registrar, APITokens: d.APITokens, Sessions: d.Sessions,
 		SMS: d.SMS, Tokens: d.Tokens, Passwords: d.Passwords, Secrets: d.Secrets, Clock: d.Clock,
 		Limits: d.Limits, Observer: d.Observer,
 	})
@@ -125,6 +127,7 @@ func storePorts[S interface {
 	ports.APITokenRepository
 	ports.LimitStore
 	ports.Readiness
+	ports.SessionRepository
 }](newStore any) fx.Option {
 	return fx.Provide(
 		newStore,
@@ -134,6 +137,7 @@ func storePorts[S interface {
 		func(s S) ports.APITokenRepository { return s },
 		func(s S) ports.LimitStore { return s },
 		func(s S) ports.Readiness { return s },
+		func(s S) ports.SessionRepository { return s },
 	)
 }
 
@@ -215,12 +219,13 @@ var HTTPModule = fx.Module("http", fx.Provide(func(cfg Config, d httpDeps) *fibe
 	return httpapi.NewApp(httpapi.Config{
 		Language: cfg.Language, AllowedOrigins: cfg.CORSAllowedOrigins, TrustedProxies: cfg.TrustedProxies,
 		Metrics: metricsHandler,
-	}, httpapi.Deps{Accounts: d.Accounts, Readiness: d.Readiness, Observer: d.Metrics, Logger: d.Logger})
+	}, httpapi.Deps{Accounts: d.Accounts, Keys: d.Keys, Readiness: d.Readiness, Observer: d.Metrics, Logger: d.Logger})
 }))
 
 type httpDeps struct {
 	fx.In
 	Accounts  ports.Accounts
+	Keys      ports.KeySet
 	Readiness ports.Readiness
 	Metrics   *metrics.Metrics
 	Logger    *slog.Logger

@@ -93,6 +93,10 @@ var (
 	ErrTokenNoCredentials = newError(KindUnauthorized, "token_no_credentials")
 	ErrTokenSpaces        = newError(KindUnauthorized, "token_spaces")
 	ErrTokenInvalid       = newError(KindUnauthorized, "token_invalid")
+	ErrRefreshInvalid     = newError(KindUnauthorized, "refresh_invalid")
+	ErrRefreshReused      = newError(KindUnauthorized, "refresh_reused")
+	ErrSessionEnded       = newError(KindUnauthorized, "session_ended")
+	ErrWrongPassword      = newError(KindInvalid, "wrong_password")
 )
 
 // Abuse limits.

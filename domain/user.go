@@ -34,6 +34,9 @@ type User struct {
 	email        string
 	active       bool
 	dateJoined   time.Time
+	// tokenVersion grows when the password changes: access tokens carry the version they
+	// were issued under, and older ones stop working.
+	tokenVersion int
 }
 
 // NewUser builds a new, active account that signed up with its mobile number;
@@ -64,6 +67,7 @@ type UserRecord struct {
 	Email        string
 	Active       bool
 	DateJoined   time.Time
+	TokenVersion int
 }
 
 // UnmarshalUserFromDatabase rebuilds a stored user. It skips validation:
@@ -80,6 +84,7 @@ func UnmarshalUserFromDatabase(r UserRecord) *User {
 		email:        r.Email,
 		active:       r.Active,
 		dateJoined:   r.DateJoined.UTC(),
+		tokenVersion: r.TokenVersion,
 	}
 }
 
@@ -88,7 +93,7 @@ func (u *User) Record() UserRecord {
 	return UserRecord{
 		ID: u.id, Username: u.username, Mobile: u.mobile, PasswordHash: u.passwordHash,
 		Name: u.name, Gender: u.gender, Birthday: u.birthday, Email: u.email,
-		Active: u.active, DateJoined: u.dateJoined,
+		Active: u.active, DateJoined: u.dateJoined, TokenVersion: u.tokenVersion,
 	}
 }
 
@@ -102,6 +107,19 @@ func (u *User) Birthday() time.Time   { return u.birthday }
 func (u *User) Email() string         { return u.email }
 func (u *User) Active() bool          { return u.active }
 func (u *User) DateJoined() time.Time { return u.dateJoined }
+func (u *User) TokenVersion() int     { return u.tokenVersion }
+
+// ChangePassword stores a new password hash and ends every token issued before.
+func (u *User) ChangePassword(newHash string) {
+	u.passwordHash = newHash
+	u.EndAllSessions()
+}
+
+// EndAllSessions makes every access token issued so far stop working.
+func (u *User) EndAllSessions() { u.tokenVersion++ }
+
+// UpgradePasswordHash stores a stronger hash of the same password: sessions go on.
+func (u *User) UpgradePasswordHash(newHash string) { u.passwordHash = newHash }
 
 // DisplayName is the name if set, else the username.
 func (u *User) DisplayName() string {

@@ -55,6 +55,26 @@ type APITokenRepository interface {
 	Create(ctx context.Context, token domain.APIToken) error
 	// Find returns the token with that key hash, or domain.ErrTokenInvalid.
 	Find(ctx context.Context, keyHash []byte) (domain.APIToken, error)
+	// DeleteAPIToken revokes one token; an unknown hash is not an error.
+	DeleteAPIToken(ctx context.Context, keyHash []byte) error
+	// DeleteUserAPITokens revokes every token of a user.
+	DeleteUserAPITokens(ctx context.Context, userID int64) error
+}
+
+// SessionRepository stores logins and the chains of refresh tokens that renew them.
+type SessionRepository interface {
+	// StartSession stores a new session with its first refresh token.
+	StartSession(ctx context.Context, session domain.Session, first domain.RefreshToken) error
+	// Session returns a session, or domain.ErrSessionEnded when there is none.
+	Session(ctx context.Context, id string) (domain.Session, error)
+	// Refresh runs exchange, in one transaction, on the refresh token stored under keyHash
+	// and its session (domain.ErrRefreshInvalid when there is none). When exchange returns
+	// the next token, the presented one is retired and the next stored; when it returns
+	// domain.ErrRefreshReused, the session is revoked and that is kept; on any other error
+	// nothing is written. Concurrent exchanges of one token on any replica: one wins.
+	Refresh(ctx context.Context, keyHash []byte, exchange func(domain.Session, domain.RefreshToken) (domain.RefreshToken, error)) error
+	RevokeSession(ctx context.Context, id string) error
+	RevokeUserSessions(ctx context.Context, userID int64) error
 }
 
 // LimitStore keeps the counters of the abuse limits where every replica sees them.
@@ -88,16 +108,29 @@ type SMSSender interface {
 
 // AccessTokens issues and verifies the signed access tokens (JWT) of logged-in users.
 type AccessTokens interface {
-	Issue(user *domain.User) (string, error)
-	// Verify returns the user id the token was issued to, or domain.ErrJWTExpired,
-	// domain.ErrJWTDecode or domain.ErrJWTInvalid.
-	Verify(token string) (int64, error)
+	// Issue signs a token for user in the given session (a refresh token family; may be
+	// empty), carrying the user's token version and a fresh token id.
+	Issue(user *domain.User, session string) (string, error)
+	// Verify returns what a token says, or domain.ErrJWTExpired, domain.ErrJWTDecode or
+	// domain.ErrJWTInvalid (another algorithm, an unknown key id, a malformed payload).
+	Verify(token string) (domain.AccessClaims, error)
+}
+
+// KeySet publishes the public keys that verify access tokens, as a JWKS document, so other
+// services verify tokens without a shared secret. With HS256 it is empty.
+type KeySet interface {
+	JWKS() []byte
 }
 
 // PasswordHasher hashes passwords for storage and checks them in constant time.
 type PasswordHasher interface {
 	Hash(password string) (string, error)
+	// Verify checks password against any hash format the hasher reads (Argon2id, and the
+	// Django formats of imported users).
 	Verify(encoded, password string) (bool, error)
+	// NeedsRehash tells whether encoded should be replaced by a fresh Hash at the next
+	// successful login: another format, or weaker parameters.
+	NeedsRehash(encoded string) bool
 }
 
 // Secrets makes and hashes the secrets the service hands out.

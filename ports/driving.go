@@ -13,7 +13,8 @@ const (
 	Missing FieldState = iota // the key was absent
 	Null                      // the key held a JSON null
 	Text                      // the key held a string (or a number, as its literal text)
-	NotText                   // the key held a boolean, an array or an object
+	NotText                   // the key held an array or an object
+	Boolean                   // the key held a JSON boolean; Value is "true" or "false"
 )
 
 // Field is one request field as the client sent it.
@@ -45,15 +46,29 @@ type ProfileUpdate struct {
 	Name, Gender, Birthday, Email Field
 }
 
-// Registered is the outcome of a registration.
-type Registered struct {
-	User  *domain.User
-	Token string
+// Tokens are what a login hands out: a signed access token and the opaque refresh token
+// that renews it.
+type Tokens struct {
+	Access, Refresh string
 }
 
-// Principal is the authenticated caller of a request, as loaded when it was authenticated.
-type Principal struct {
+// Registered is the outcome of a registration.
+type Registered struct {
 	User *domain.User
+	Tokens
+}
+
+// Principal is the authenticated caller of a request, as loaded when it was authenticated,
+// with the credential it presented: a session (JWT) or an API key's hash (Token).
+type Principal struct {
+	User       *domain.User
+	Session    string
+	APIKeyHash []byte
+}
+
+// PasswordChange is a request to change the caller's password.
+type PasswordChange struct {
+	OldPassword, NewPassword Field
 }
 
 // Accounts is every use case, as inbound adapters see them.
@@ -62,8 +77,14 @@ type Accounts interface {
 	// SendCode sends a verification code to mobile and returns the mobile as accepted.
 	SendCode(ctx context.Context, client Client, mobile Field) (string, error)
 	Register(ctx context.Context, req SignUp) (Registered, error)
-	// Login returns an access token (JWT).
-	Login(ctx context.Context, client Client, cred Credentials) (string, error)
+	// Login starts a session.
+	Login(ctx context.Context, client Client, cred Credentials) (Tokens, error)
+	// Refresh exchanges a refresh token for new tokens; the presented one is retired.
+	Refresh(ctx context.Context, refresh Field) (Tokens, error)
+	// Logout ends the caller's session (or API key); with all, every session of the caller.
+	Logout(ctx context.Context, caller Principal, all Field) error
+	// ChangePassword ends every session and token of the caller and starts a new session.
+	ChangePassword(ctx context.Context, client Client, caller Principal, change PasswordChange) (Tokens, error)
 	// IssueAPIToken returns the key of a new opaque API token.
 	IssueAPIToken(ctx context.Context, client Client, cred Credentials) (string, error)
 	// Authenticate resolves an Authorization header. It returns nil, nil for a request

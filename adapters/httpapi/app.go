@@ -27,6 +27,7 @@ type Config struct {
 // Deps are the ports the HTTP layer calls.
 type Deps struct {
 	Accounts  ports.Accounts
+	Keys      ports.KeySet
 	Readiness ports.Readiness
 	Observer  ports.Observer
 	Logger    *slog.Logger
@@ -64,17 +65,32 @@ func NewApp(cfg Config, deps Deps) *fiber.App {
 	route(app, "/login/", map[string]fiber.Handler{fiber.MethodPost: h.login})
 	route(app, "/jwt-auth/", map[string]fiber.Handler{fiber.MethodPost: h.login})
 	route(app, "/api-token-auth/", map[string]fiber.Handler{fiber.MethodPost: h.apiToken})
+	route(app, "/token/refresh/", map[string]fiber.Handler{fiber.MethodPost: h.refresh})
+	route(app, "/logout/", map[string]fiber.Handler{fiber.MethodPost: h.authenticated(h.logout)})
+	// Before /users/:any/, which would take "password" for an id.
+	route(app, "/users/password/", map[string]fiber.Handler{fiber.MethodPost: h.authenticated(h.changePassword)})
 	route(app, "/users/:any/", map[string]fiber.Handler{
 		fiber.MethodGet:   h.authenticated(h.profile),
 		fiber.MethodPatch: h.authenticated(h.updateProfile),
 		fiber.MethodPut:   h.authenticated(h.updateProfile),
 	})
+	route(app, "/.well-known/jwks.json", map[string]fiber.Handler{fiber.MethodGet: jwks(deps.Keys)})
 	route(app, "/healthz", map[string]fiber.Handler{fiber.MethodGet: health})
 	route(app, "/readyz", map[string]fiber.Handler{fiber.MethodGet: ready(deps.Readiness, deps.Logger)})
 	if cfg.Metrics != nil {
 		route(app, "/metrics", map[string]fiber.Handler{fiber.MethodGet: adaptor.HTTPHandler(cfg.Metrics)})
 	}
 	return app
+}
+
+// jwks publishes the public keys that verify access tokens.
+func jwks(keys ports.KeySet) fiber.Handler {
+	document := keys.JWKS()
+	return func(c *fiber.Ctx) error {
+		c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
+		c.Set(fiber.HeaderCacheControl, "public, max-age=300")
+		return c.Send(document)
+	}
 }
 
 type statusResponse struct {
@@ -172,11 +188,19 @@ func (h handlers) register(c *fiber.Ctx) error {
 		Mobile   string `json:"mobile"`
 		Token    string `json:"token"`
 		Name     string `json:"name"`
-	}{reg.User.Username(), reg.User.Mobile(), reg.Token, reg.User.DisplayName()})
+		Refresh  string `json:"refresh"`
+	}{reg.User.Username(), reg.User.Mobile(), reg.Access, reg.User.DisplayName(), reg.Refresh})
 }
 
 type tokenResponse struct {
 	Token string `json:"token"`
+}
+
+// sessionResponse is the original's {"token"} with the refresh token beside it: extra keys
+// do not break the old client.
+type sessionResponse struct {
+	Token   string `json:"token"`
+	Refresh string `json:"refresh"`
 }
 
 func (h handlers) login(c *fiber.Ctx) error {
@@ -184,11 +208,48 @@ func (h handlers) login(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	token, err := h.accounts.Login(c.UserContext(), h.client(c), ports.Credentials{Username: body["username"], Password: body["password"]})
+	tokens, err := h.accounts.Login(c.UserContext(), h.client(c), ports.Credentials{Username: body["username"], Password: body["password"]})
 	if err != nil {
 		return err
 	}
-	return writeJSON(c, fiber.StatusOK, tokenResponse{token})
+	return writeJSON(c, fiber.StatusOK, sessionResponse{tokens.Access, tokens.Refresh})
+}
+
+func (h handlers) refresh(c *fiber.Ctx) error {
+	body, err := decodeBody(c)
+	if err != nil {
+		return err
+	}
+	tokens, err := h.accounts.Refresh(c.UserContext(), body["refresh"])
+	if err != nil {
+		return err
+	}
+	return writeJSON(c, fiber.StatusOK, sessionResponse{tokens.Access, tokens.Refresh})
+}
+
+func (h handlers) logout(c *fiber.Ctx) error {
+	body, err := decodeBody(c)
+	if err != nil {
+		return err
+	}
+	if err := h.accounts.Logout(c.UserContext(), principal(c), body["all"]); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+func (h handlers) changePassword(c *fiber.Ctx) error {
+	body, err := decodeBody(c)
+	if err != nil {
+		return err
+	}
+	tokens, err := h.accounts.ChangePassword(c.UserContext(), h.client(c), principal(c), ports.PasswordChange{
+		OldPassword: body["old_password"], NewPassword: body["new_password"],
+	})
+	if err != nil {
+		return err
+	}
+	return writeJSON(c, fiber.StatusOK, sessionResponse{tokens.Access, tokens.Refresh})
 }
 
 func (h handlers) apiToken(c *fiber.Ctx) error {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"mime"
+	"strconv"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -74,6 +75,8 @@ func decodeJSON(body []byte) (fields, error) {
 			out[k] = ports.TextField(v)
 		case json.Number:
 			out[k] = ports.TextField(v.String()) // DRF's CharField accepts numbers as their text
+		case bool:
+			out[k] = ports.Field{State: ports.Boolean, Value: strconv.FormatBool(v)}
 		default:
 			out[k] = ports.Field{State: ports.NotText}
 		}

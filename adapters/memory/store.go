@@ -39,6 +39,8 @@ type Store struct {
 	codes     map[string]codeEntry
 	tokens    map[string]domain.APIToken // by string(KeyHash)
 	counters  map[string]domain.Counter
+	sessions  map[string]domain.Session
+	refreshes map[string]domain.RefreshToken // by string(KeyHash)
 }
 
 // NewStore returns an empty store; the first user gets id 1.
@@ -50,6 +52,8 @@ func NewStore() *Store {
 		codes:     make(map[string]codeEntry),
 		tokens:    make(map[string]domain.APIToken),
 		counters:  make(map[string]domain.Counter),
+		sessions:  make(map[string]domain.Session),
+		refreshes: make(map[string]domain.RefreshToken),
 	}
 }
 
@@ -102,6 +106,7 @@ func (s *Store) Update(_ context.Context, id int64, change func(*domain.User) er
 	}
 	next := u.Record()
 	r.Name, r.Gender, r.Birthday, r.Email = next.Name, next.Gender, next.Birthday, next.Email
+	r.PasswordHash, r.TokenVersion = next.PasswordHash, next.TokenVersion
 	s.users[id] = r
 	return domain.UnmarshalUserFromDatabase(r), nil
 }

@@ -152,6 +152,9 @@ func (p *PasswordHasher) Verify(encoded, password string) (bool, error) {
 	return p.next.Verify(encoded, password)
 }
 
+// NeedsRehash implements ports.PasswordHasher.
+func (p *PasswordHasher) NeedsRehash(encoded string) bool { return p.next.NeedsRehash(encoded) }
+
 func (p *PasswordHasher) observe(op string, start time.Time) {
 	p.duration.WithLabelValues(op).Observe(time.Since(start).Seconds())
 }

@@ -1,4 +1,7 @@
-// Package password hashes passwords with Argon2id and stores them in the PHC string format.
+// Package password hashes passwords with Argon2id, stored in the PHC string format, and
+// checks them against those hashes and against the Django formats of users imported from
+// the original shop (see django.go), so that they log in without a password reset and get
+// an Argon2id hash at that first login.
 package password
 
 import (
@@ -39,15 +42,24 @@ const (
 	maxSaltLen   = 128
 )
 
-const prefix = "$argon2id$"
+// Argon2 variants in PHC strings: this package makes argon2id; Django's Argon2 hasher made
+// argon2i before Django 3.2.
+const (
+	variantID = "argon2id"
+	variantI  = "argon2i"
+)
+
+const prefix = "$" + variantID + "$"
 
 // b64 rejects non-canonical encodings, so that one stored hash has exactly one spelling.
 var b64 = base64.RawStdEncoding.Strict()
 
-// ErrMalformedHash means a stored hash is not an Argon2id PHC string this package can check.
-var ErrMalformedHash = errors.New("password: malformed argon2id hash")
+// ErrMalformedHash means a stored hash is in no format this package can check, or has
+// parameters outside its bounds.
+var ErrMalformedHash = errors.New("password: malformed or unsupported hash")
 
-// Argon2id implements ports.PasswordHasher.
+// Argon2id implements ports.PasswordHasher: it makes Argon2id hashes and reads them and the
+// Django formats.
 type Argon2id struct{}
 
 // NewArgon2id returns a hasher that makes OWASP-strength Argon2id hashes.
@@ -65,46 +77,74 @@ func (*Argon2id) Hash(password string) (string, error) {
 		b64.EncodeToString(salt), b64.EncodeToString(key)), nil
 }
 
-// Verify checks password against encoded with the parameters encoded names, so hashes made
-// with older parameters keep working. A wrong password is (false, nil); an encoded value that
-// cannot be parsed is an error wrapping ErrMalformedHash.
+// Verify checks password against encoded, in constant time: an Argon2id PHC string, with
+// the parameters it names so that hashes made with older parameters keep working, or a hash
+// of Django's pbkdf2_sha256, pbkdf2_sha1, bcrypt_sha256 or argon2 hashers (see
+// verifyDjango). A wrong password is (false, nil), and so is Django's unusable password
+// ("!..."); an encoded value that cannot be parsed, or asks for more work than the bounds
+// allow, is an error wrapping ErrMalformedHash.
 func (*Argon2id) Verify(encoded, password string) (bool, error) {
+	if !strings.HasPrefix(encoded, prefix) {
+		return verifyDjango(encoded, password)
+	}
 	h, err := parse(encoded)
 	if err != nil {
 		return false, err
 	}
-	key := argon2.IDKey([]byte(password), h.salt, h.passes, h.memory, h.lanes, uint32(len(h.key)))
-	return subtle.ConstantTimeCompare(key, h.key) == 1, nil
+	return h.matches(password), nil
 }
 
-type hash struct {
+// NeedsRehash is true for every hash Hash would not make: another format, or Argon2id with
+// other parameters (weaker or stronger: the current ones are the policy).
+func (*Argon2id) NeedsRehash(encoded string) bool {
+	if !strings.HasPrefix(encoded, prefix) {
+		return true
+	}
+	h, err := parse(encoded)
+	return err != nil || h.memory != memoryKiB || h.passes != passes || h.lanes != lanes ||
+		len(h.salt) != saltLen || len(h.key) != keyLen
+}
+
+// phc is a parsed Argon2 PHC string.
+type phc struct {
+	variant        string
 	memory, passes uint32
 	lanes          uint8
 	salt, key      []byte
 }
 
-func parse(encoded string) (hash, error) {
-	rest, ok := strings.CutPrefix(encoded, prefix)
-	if !ok {
-		return hash{}, fmt.Errorf("%w: not an argon2id PHC string", ErrMalformedHash)
+func (h phc) matches(password string) bool {
+	derive := argon2.IDKey
+	if h.variant == variantI {
+		derive = argon2.Key
 	}
-	fields := strings.Split(rest, "$")
-	if len(fields) != 4 {
-		return hash{}, fmt.Errorf("%w: want 4 fields after the algorithm, have %d", ErrMalformedHash, len(fields))
+	key := derive([]byte(password), h.salt, h.passes, h.memory, h.lanes, uint32(len(h.key)))
+	return subtle.ConstantTimeCompare(key, h.key) == 1
+}
+
+// parse reads `$<variant>$v=19$m=<KiB>,t=<passes>,p=<lanes>$<salt>$<key>` for variant
+// argon2id or argon2i.
+func parse(encoded string) (phc, error) {
+	fields := strings.Split(encoded, "$")
+	if len(fields) != 6 || fields[0] != "" {
+		return phc{}, fmt.Errorf("%w: not an argon2 PHC string", ErrMalformedHash)
 	}
-	if fields[0] != "v="+strconv.Itoa(argon2.Version) {
-		return hash{}, fmt.Errorf("%w: unsupported version %q", ErrMalformedHash, fields[0])
+	if fields[1] != variantID && fields[1] != variantI {
+		return phc{}, fmt.Errorf("%w: argon2 variant %q", ErrMalformedHash, fields[1])
 	}
-	m, t, p, err := parseParams(fields[1])
+	if fields[2] != "v="+strconv.Itoa(argon2.Version) {
+		return phc{}, fmt.Errorf("%w: unsupported version %q", ErrMalformedHash, fields[2])
+	}
+	m, t, p, err := parseParams(fields[3])
 	if err != nil {
-		return hash{}, err
+		return phc{}, err
 	}
-	h := hash{memory: m, passes: t, lanes: uint8(p)}
-	if h.salt, err = b64.DecodeString(fields[2]); err != nil || len(h.salt) < minSaltLen || len(h.salt) > maxSaltLen {
-		return hash{}, fmt.Errorf("%w: bad salt", ErrMalformedHash)
+	h := phc{variant: fields[1], memory: m, passes: t, lanes: uint8(p)}
+	if h.salt, err = b64.DecodeString(fields[4]); err != nil || len(h.salt) < minSaltLen || len(h.salt) > maxSaltLen {
+		return phc{}, fmt.Errorf("%w: bad salt", ErrMalformedHash)
 	}
-	if h.key, err = b64.DecodeString(fields[3]); err != nil || len(h.key) < minKeyLen || len(h.key) > maxKeyLen {
-		return hash{}, fmt.Errorf("%w: bad key", ErrMalformedHash)
+	if h.key, err = b64.DecodeString(fields[5]); err != nil || len(h.key) < minKeyLen || len(h.key) > maxKeyLen {
+		return phc{}, fmt.Errorf("%w: bad key", ErrMalformedHash)
 	}
 	return h, nil
 }

@@ -87,7 +87,7 @@ func TestVerifyRejectsUnparsableHashes(t *testing.T) {
 
 	cases := map[string]string{
 		"empty":                     "",
-		"django pbkdf2":             "pbkdf2_sha256$260000$salt$hash",
+		"django pbkdf2, bad key":    "pbkdf2_sha256$260000$salt$hash",
 		"argon2i":                   strings.Replace(good, "$argon2id$", "$argon2i$", 1),
 		"version 16":                strings.Replace(good, "v=19", "v=16", 1),
 		"missing key":               "$argon2id$v=19$m=19456,t=2,p=1$" + salt,
@@ -113,5 +113,25 @@ func TestVerifyRejectsUnparsableHashes(t *testing.T) {
 			require.ErrorIs(t, err, password.ErrMalformedHash)
 			assert.False(t, ok)
 		})
+	}
+}
+
+func TestNeedsRehash(t *testing.T) {
+	h := password.NewArgon2id()
+	current, err := h.Hash("pw")
+	require.NoError(t, err)
+	assert.False(t, h.NeedsRehash(current), "what Hash makes is current")
+
+	parts := strings.Split(current, "$") // "", "argon2id", "v=19", params, salt, key
+	salt, key := parts[4], parts[5]
+	for name, encoded := range map[string]string{
+		"other parameters": "$argon2id$v=19$m=65536,t=2,p=4$c29tZXNhbHQ$GpZ3sK/oH9p7VIiV56G/64Zo/8GaUw434IimaPqxwCo",
+		"fewer passes":     "$argon2id$v=19$m=19456,t=1,p=1$" + salt + "$" + key,
+		"shorter salt":     "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHQ$" + key,
+		"shorter key":      "$argon2id$v=19$m=19456,t=2,p=1$" + salt + "$AAAAAAAAAAAAAAAAAAAAAA",
+		"malformed":        current + "$x",
+		"empty":            "",
+	} {
+		assert.True(t, h.NeedsRehash(encoded), name)
 	}
 }

@@ -54,6 +54,7 @@ type userRow struct {
 	Email        string         `bun:"email"`
 	Active       bool           `bun:"active"`
 	DateJoined   int64          `bun:"date_joined"`
+	TokenVersion int            `bun:"token_version"`
 }
 
 func userRowFrom(u *domain.User) userRow {
@@ -68,6 +69,7 @@ func userRowFrom(u *domain.User) userRow {
 		Email:        r.Email,
 		Active:       r.Active,
 		DateJoined:   r.DateJoined.UnixMilli(),
+		TokenVersion: r.TokenVersion,
 	}
 	if !r.Birthday.IsZero() {
 		row.Birthday = sql.NullString{String: r.Birthday.Format(birthdayLayout), Valid: true}
@@ -95,6 +97,7 @@ func (row userRow) user() (*domain.User, error) {
 		Email:        row.Email,
 		Active:       row.Active,
 		DateJoined:   time.UnixMilli(row.DateJoined),
+		TokenVersion: row.TokenVersion,
 	}), nil
 }
 
@@ -172,8 +175,8 @@ func (s *Store) Taken(ctx context.Context, value string) (bool, error) {
 	return taken, nil
 }
 
-// Update implements ports.UserRepository. Only the profile fields are written back: they
-// are the only ones a *domain.User can change.
+// Update implements ports.UserRepository. Only what a *domain.User can change is written
+// back: the profile, the password hash and the token version.
 func (s *Store) Update(ctx context.Context, id int64, change func(*domain.User) error) (*domain.User, error) {
 	var (
 		updated   *domain.User
@@ -197,7 +200,7 @@ func (s *Store) Update(ctx context.Context, id int64, change func(*domain.User) 
 		}
 		next := userRowFrom(u)
 		if _, err := tx.NewUpdate().Model(&next).
-			Column("name", "gender", "birthday", "email").
+			Column("name", "gender", "birthday", "email", "password_hash", "token_version").
 			WherePK().
 			Exec(ctx); err != nil {
 			return fmt.Errorf("write user: %w", err)
@@ -349,6 +352,22 @@ func (s *Store) Find(ctx context.Context, keyHash []byte) (domain.APIToken, erro
 		CreatedAt: time.UnixMilli(row.CreatedAt).UTC(),
 		ExpiresAt: time.UnixMilli(row.ExpiresAt).UTC(),
 	}, nil
+}
+
+// DeleteAPIToken implements ports.APITokenRepository.
+func (s *Store) DeleteAPIToken(ctx context.Context, keyHash []byte) error {
+	if _, err := s.db.NewDelete().Model((*tokenRow)(nil)).Where("key_hash = ?", keyHash).Exec(ctx); err != nil {
+		return wrap("delete api token", err)
+	}
+	return nil
+}
+
+// DeleteUserAPITokens implements ports.APITokenRepository.
+func (s *Store) DeleteUserAPITokens(ctx context.Context, userID int64) error {
+	if _, err := s.db.NewDelete().Model((*tokenRow)(nil)).Where("user_id = ?", userID).Exec(ctx); err != nil {
+		return wrap("delete api tokens", err)
+	}
+	return nil
 }
 
 // notFound turns "no rows" into missing, and wraps any other error.

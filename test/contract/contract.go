@@ -28,6 +28,7 @@ type Store interface {
 	ports.Registrar
 	ports.APITokenRepository
 	ports.LimitStore
+	ports.SessionRepository
 }
 
 const (

@@ -58,3 +58,4 @@ func TestCodeRepository(t *testing.T)     { runMatrix(t, contract.CodeRepository
 func TestRegistrar(t *testing.T)          { runMatrix(t, contract.Registrar) }
 func TestAPITokenRepository(t *testing.T) { runMatrix(t, contract.APITokenRepository) }
 func TestLimitStore(t *testing.T)         { runMatrix(t, contract.LimitStore) }
+func TestSessionRepository(t *testing.T)  { runMatrix(t, contract.SessionRepository) }

@@ -1,14 +1,20 @@
 package contract
 
 import (
-	"crypto/hmac"
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
-	"crypto/sha256"
+	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
+	"encoding/pem"
+	"math/big"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -20,48 +26,131 @@ import (
 	"github.com/phoneauth/phoneauth/ports"
 )
 
-// AccessTokens checks an implementation of ports.AccessTokens against CONTRACT §3.1:
-// djangorestframework-jwt's HS256 tokens, and PyJWT's verdict on every bad token
-// (expired, decode error, invalid).
+// AccessTokenIssuer is what an access-token adapter implements: the tokens, and the key set
+// that publishes how to verify them.
+type AccessTokenIssuer interface {
+	ports.AccessTokens
+	ports.KeySet
+}
+
+// AccessTokenKeys are the keys the suite builds an implementation with. The suite holds
+// them because the contract makes them observable: anyone holding the verification key
+// (Django apps sharing the HS256 secret, services reading the JWKS) must accept the tokens,
+// and a token signed with the key under another algorithm must still be refused.
+type AccessTokenKeys struct {
+	// Signing signs new tokens: the secret ([]byte) for HS256, an ed25519.PrivateKey for
+	// EdDSA, an *rsa.PrivateKey for RS256.
+	Signing any
+	// Previous are public keys of earlier signing keys that must still verify (rotation).
+	// Always empty for HS256, which has one secret.
+	Previous []crypto.PublicKey
+}
+
+// Algorithms the suite knows how to make keys for.
+const (
+	AlgHS256 = "HS256"
+	AlgEdDSA = "EdDSA"
+	AlgRS256 = "RS256"
+)
+
+// AccessTokens checks an implementation of ports.AccessTokens and ports.KeySet signing with
+// alg (AlgHS256, AlgEdDSA or AlgRS256) against CONTRACT §3.1 and issue 5:
+// djangorestframework-jwt's payload plus iat, jti, ver and sid; PyJWT's verdict on every
+// bad token (expired, decode error, invalid); a kid naming the key of asymmetric tokens;
+// rotation; and no confusion between algorithms.
 //
-// newTokens returns tokens signed with secret whose time is clock's. The suite holds the
-// secret because the contract makes it observable: any app that shares it (Django apps with
-// the same SECRET_KEY) must accept the tokens, and a token signed with it under another
-// algorithm, or missing a claim, must still be refused.
-func AccessTokens(t *testing.T, newTokens func(t *testing.T, secret []byte, clock ports.Clock) ports.AccessTokens) {
+// newTokens returns an implementation built with keys whose time is clock's.
+func AccessTokens(t *testing.T, alg string, newTokens func(t *testing.T, keys AccessTokenKeys, clock ports.Clock) AccessTokenIssuer) {
 	start := time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC)
-	setup := func(t *testing.T) (ports.AccessTokens, []byte, *TestClock) {
-		secret := jwtRandomBytes(t, 32)
-		clock := NewTestClock(start)
-		return newTokens(t, secret, clock), secret, clock
+	method := jwt.GetSigningMethod(alg)
+	require.NotNil(t, method, "unknown algorithm %q", alg)
+	asymmetric := alg != AlgHS256
+	// keys[0] signs in every test; keys[1] and keys[2] are other keys of the same kind.
+	keys := jwtKeys(t, alg, 3)
+
+	// setup builds an implementation signing with signing (keys[0] when nil).
+	setup := func(t *testing.T, signing any, previous ...any) *jwtHarness {
+		if signing == nil {
+			signing = keys[0]
+		}
+		h := &jwtHarness{method: method, signing: signing, verifying: jwtPublic(signing), clock: NewTestClock(start)}
+		k := AccessTokenKeys{Signing: signing}
+		for _, p := range previous {
+			k.Previous = append(k.Previous, jwtPublic(p))
+		}
+		h.tokens = newTokens(t, k, h.clock)
+		// The kid is the implementation's to choose: learn it from a token.
+		token, err := h.tokens.Issue(jwtUser(1, ""), "")
+		require.NoError(t, err)
+		if kid, ok := jwtSegment(t, token, 0)["kid"]; ok {
+			require.NoError(t, json.Unmarshal(kid, &h.kid), "kid is a string")
+		}
+		if asymmetric {
+			require.NotEmpty(t, h.kid, "asymmetric tokens name their key")
+		}
+		return h
 	}
 	// valid returns claims a correct token would carry at now.
 	valid := func(now time.Time) jwt.MapClaims {
-		return jwt.MapClaims{"user_id": 42, "username": "13800000000", "exp": now.Add(time.Hour).Unix(), "email": nil, "iat": now.Unix()}
+		return jwt.MapClaims{
+			"user_id": 42, "username": "13800000000", "exp": now.Add(time.Hour).Unix(), "email": nil,
+			"iat": now.Unix(), "jti": "contract-jti", "ver": 0,
+		}
 	}
 
 	t.Run("RoundTrip", func(t *testing.T) {
 		t.Parallel()
-		tokens, _, _ := setup(t)
+		h := setup(t, nil)
 		// 2^53+1 is the first integer a float64 cannot hold: ids must not pass through one.
 		for _, id := range []int64{1, 42, 1<<53 + 1} {
-			token, err := tokens.Issue(jwtUser(id, ""))
+			for _, version := range []int{0, 1, 7} {
+				for _, session := range []string{"", "family-9f86d081884c7d65"} {
+					token, err := h.tokens.Issue(jwtVersionedUser(id, version), session)
+					require.NoError(t, err)
+					payload := jwtSegment(t, token, 1)
+					var jti string
+					require.NoError(t, json.Unmarshal(payload["jti"], &jti), "jti is a string")
+
+					got, err := h.tokens.Verify(token)
+					require.NoError(t, err)
+					assert.Equal(t, domain.AccessClaims{
+						UserID: id, Version: version, ID: jti, Session: session,
+						ExpiresAt: time.Unix(jwtSeconds(t, payload, "exp"), 0).UTC(),
+					}, got)
+				}
+			}
+		}
+	})
+
+	t.Run("TokenIDsAreUniqueAndRandom", func(t *testing.T) {
+		t.Parallel()
+		h := setup(t, nil)
+		seen := make(map[string]bool)
+		for range 200 {
+			// Same user, same second: only the jti tells the tokens apart.
+			token, err := h.tokens.Issue(jwtUser(42, ""), "s")
 			require.NoError(t, err)
-			got, err := tokens.Verify(token)
+			claims, err := h.tokens.Verify(token)
 			require.NoError(t, err)
-			assert.Equal(t, id, got)
+			// 128 bits are 22 base64url characters or 32 hex digits.
+			assert.GreaterOrEqual(t, len(claims.ID), 22, "jti %q is too short for 128 random bits", claims.ID)
+			assert.False(t, seen[claims.ID], "jti %q repeated", claims.ID)
+			seen[claims.ID] = true
 		}
 	})
 
 	t.Run("HeaderAndPayloadAreDjangoRESTFrameworkJWTs", func(t *testing.T) {
 		t.Parallel()
-		tokens, _, _ := setup(t)
-		token, err := tokens.Issue(jwtUser(42, ""))
+		h := setup(t, nil)
+		token, err := h.tokens.Issue(jwtVersionedUser(42, 3), "")
 		require.NoError(t, err)
 
 		header := jwtSegment(t, token, 0)
-		assert.JSONEq(t, `"HS256"`, string(header["alg"]))
+		assert.JSONEq(t, strconv.Quote(alg), string(header["alg"]))
 		assert.JSONEq(t, `"JWT"`, string(header["typ"]))
+		if !asymmetric {
+			assert.Len(t, header, 2, "djangorestframework-jwt's header, nothing more")
+		}
 
 		payload := jwtSegment(t, token, 1)
 		assert.Equal(t, "42", string(payload["user_id"]), "user_id is a JSON integer")
@@ -69,53 +158,87 @@ func AccessTokens(t *testing.T, newTokens func(t *testing.T, secret []byte, cloc
 		assert.Equal(t, "null", string(payload["email"]), "an unset email is null, as Django serialises it")
 		assert.Equal(t, strconv.FormatInt(start.Unix(), 10), string(payload["iat"]), "iat is the clock's time in whole seconds")
 		assert.Greater(t, jwtSeconds(t, payload, "exp"), start.Unix(), "exp is after iat")
+		assert.Equal(t, "3", string(payload["ver"]), "ver is the user's token version, a JSON integer")
+		assert.NotContains(t, payload, "sid", "no session, no sid")
 
-		token, err = tokens.Issue(jwtUser(43, "user@example.com"))
+		token, err = h.tokens.Issue(jwtUser(43, "user@example.com"), "family-1")
 		require.NoError(t, err)
-		assert.JSONEq(t, `"user@example.com"`, string(jwtSegment(t, token, 1)["email"]))
+		payload = jwtSegment(t, token, 1)
+		assert.JSONEq(t, `"user@example.com"`, string(payload["email"]))
+		assert.JSONEq(t, `"family-1"`, string(payload["sid"]))
+		assert.Equal(t, "0", string(payload["ver"]))
 	})
 
-	t.Run("AnyHolderOfTheSecretAcceptsTheToken", func(t *testing.T) {
+	t.Run("AnyHolderOfTheVerificationKeyAcceptsTheToken", func(t *testing.T) {
 		t.Parallel()
-		tokens, secret, clock := setup(t)
-		token, err := tokens.Issue(jwtUser(42, ""))
+		h := setup(t, nil)
+		token, err := h.tokens.Issue(jwtUser(42, ""), "")
 		require.NoError(t, err)
-		parsed, err := jwt.Parse(token, func(*jwt.Token) (any, error) { return secret, nil },
-			jwt.WithValidMethods([]string{"HS256"}), jwt.WithTimeFunc(clock.Now))
+		// The secret for HS256; otherwise the key the JWKS publishes under the token's kid.
+		key := h.verifying
+		if asymmetric {
+			key = jwksKey(t, h.tokens.JWKS(), h.kid)
+		}
+		parsed, err := jwt.Parse(token, func(*jwt.Token) (any, error) { return key, nil },
+			jwt.WithValidMethods([]string{alg}), jwt.WithTimeFunc(h.clock.Now))
 		require.NoError(t, err)
 		assert.True(t, parsed.Valid)
 	})
 
+	t.Run("KeySetPublishesPublicKeysOnly", func(t *testing.T) {
+		t.Parallel()
+		var set struct {
+			Keys []map[string]json.RawMessage `json:"keys"`
+		}
+		if !asymmetric {
+			require.NoError(t, json.Unmarshal(setup(t, nil).tokens.JWKS(), &set))
+			assert.Empty(t, set.Keys, "a shared secret is never published")
+			return
+		}
+		require.NoError(t, json.Unmarshal(setup(t, nil, keys[1]).tokens.JWKS(), &set))
+		require.Len(t, set.Keys, 2, "the signing key and the previous one")
+		for _, k := range set.Keys {
+			for _, member := range []string{"kty", "kid", "alg", "use"} {
+				assert.Contains(t, k, member)
+			}
+			assert.JSONEq(t, `"sig"`, string(k["use"]))
+			// Private members of RFC 7518 §6.2.2, §6.3.2 and §6.4, and RFC 8037 §2.
+			for _, member := range []string{"d", "p", "q", "dp", "dq", "qi", "oth", "k"} {
+				assert.NotContains(t, k, member)
+			}
+		}
+	})
+
 	t.Run("ExpiresAtExpWithoutLeeway", func(t *testing.T) {
 		t.Parallel()
-		tokens, _, clock := setup(t)
-		token, err := tokens.Issue(jwtUser(42, ""))
+		h := setup(t, nil)
+		token, err := h.tokens.Issue(jwtUser(42, ""), "")
 		require.NoError(t, err)
 		exp := time.Unix(jwtSeconds(t, jwtSegment(t, token, 1), "exp"), 0)
 
-		clock.Set(exp.Add(-time.Second))
-		id, err := tokens.Verify(token)
+		h.clock.Set(exp.Add(-time.Second))
+		claims, err := h.tokens.Verify(token)
 		require.NoError(t, err, "valid one second before exp")
-		assert.Equal(t, int64(42), id)
+		assert.Equal(t, int64(42), claims.UserID)
 
-		clock.Set(exp)
-		requireJWTError(t, tokens, token, domain.ErrJWTExpired)
-		clock.Advance(24 * time.Hour)
-		requireJWTError(t, tokens, token, domain.ErrJWTExpired)
+		h.clock.Set(exp)
+		requireJWTError(t, h.tokens, token, domain.ErrJWTExpired)
+		h.clock.Advance(24 * time.Hour)
+		requireJWTError(t, h.tokens, token, domain.ErrJWTExpired)
 	})
 
 	t.Run("SignatureIsCheckedBeforeExpiry", func(t *testing.T) {
 		t.Parallel()
-		tokens, _, _ := setup(t)
+		h := setup(t, nil)
 		claims := valid(start)
 		claims["exp"] = start.Add(-time.Hour).Unix()
-		requireJWTError(t, tokens, jwtSigned(t, jwt.SigningMethodHS256, jwtRandomBytes(t, 32), claims), domain.ErrJWTDecode)
+		requireJWTError(t, h.tokens, h.signWith(t, keys[1], claims), domain.ErrJWTDecode)
 	})
 
 	t.Run("TamperedPayloadIsADecodeError", func(t *testing.T) {
 		t.Parallel()
-		tokens, _, _ := setup(t)
-		token, err := tokens.Issue(jwtUser(42, ""))
+		h := setup(t, nil)
+		token, err := h.tokens.Issue(jwtUser(42, ""), "")
 		require.NoError(t, err)
 		parts := strings.Split(token, ".")
 		payload, err := base64.RawURLEncoding.DecodeString(parts[1])
@@ -123,13 +246,13 @@ func AccessTokens(t *testing.T, newTokens func(t *testing.T, secret []byte, cloc
 		forged := strings.Replace(string(payload), `"user_id":42`, `"user_id":1`, 1)
 		require.NotEqual(t, string(payload), forged)
 		parts[1] = base64.RawURLEncoding.EncodeToString([]byte(forged))
-		requireJWTError(t, tokens, strings.Join(parts, "."), domain.ErrJWTDecode)
+		requireJWTError(t, h.tokens, strings.Join(parts, "."), domain.ErrJWTDecode)
 	})
 
 	t.Run("TamperedSignatureIsADecodeError", func(t *testing.T) {
 		t.Parallel()
-		tokens, _, _ := setup(t)
-		token, err := tokens.Issue(jwtUser(42, ""))
+		h := setup(t, nil)
+		token, err := h.tokens.Issue(jwtUser(42, ""), "")
 		require.NoError(t, err)
 		dot := strings.LastIndex(token, ".")
 		// Change a character in the middle: the last one may only carry padding bits.
@@ -138,24 +261,30 @@ func AccessTokens(t *testing.T, newTokens func(t *testing.T, secret []byte, cloc
 		if token[at] == 'A' {
 			c = 'B'
 		}
-		requireJWTError(t, tokens, token[:at]+string(c)+token[at+1:], domain.ErrJWTDecode)
-		requireJWTError(t, tokens, token[:dot+1], domain.ErrJWTDecode)
+		requireJWTError(t, h.tokens, token[:at]+string(c)+token[at+1:], domain.ErrJWTDecode)
+		requireJWTError(t, h.tokens, token[:dot+1], domain.ErrJWTDecode)
 	})
 
-	t.Run("WrongSecretIsADecodeError", func(t *testing.T) {
+	t.Run("WrongKeyIsADecodeError", func(t *testing.T) {
 		t.Parallel()
-		tokens, _, _ := setup(t)
-		requireJWTError(t, tokens, jwtSigned(t, jwt.SigningMethodHS256, jwtRandomBytes(t, 32), valid(start)), domain.ErrJWTDecode)
+		h := setup(t, nil)
+		// Under the right kid, so only the signature is wrong.
+		requireJWTError(t, h.tokens, h.signWith(t, keys[1], valid(start)), domain.ErrJWTDecode)
 
-		other, _, _ := setup(t)
-		token, err := other.Issue(jwtUser(42, ""))
+		other := setup(t, keys[1])
+		token, err := other.tokens.Issue(jwtUser(42, ""), "")
 		require.NoError(t, err)
-		requireJWTError(t, tokens, token, domain.ErrJWTDecode)
+		if asymmetric {
+			// Another key has another kid, which names no key here.
+			requireJWTError(t, h.tokens, token, domain.ErrJWTInvalid)
+		} else {
+			requireJWTError(t, h.tokens, token, domain.ErrJWTDecode)
+		}
 	})
 
 	t.Run("GarbageIsADecodeError", func(t *testing.T) {
 		t.Parallel()
-		tokens, secret, _ := setup(t)
+		h := setup(t, nil)
 		claims, err := json.Marshal(valid(start))
 		require.NoError(t, err)
 		for name, token := range map[string]string{
@@ -164,49 +293,153 @@ func AccessTokens(t *testing.T, newTokens func(t *testing.T, secret []byte, cloc
 			"two segments":          "eyJhbGciOiJIUzI1NiJ9.eyJ1c2VyX2lkIjo0Mn0",
 			"four segments":         "a.b.c.d",
 			"not base64":            "a!.b!.c!",
-			"header not JSON":       jwtHS256Raw(secret, "not json", string(claims)),
-			"payload not JSON":      jwtHS256Raw(secret, `{"alg":"HS256","typ":"JWT"}`, "not json"),
-			"payload not an object": jwtHS256Raw(secret, `{"alg":"HS256","typ":"JWT"}`, `[1,2]`),
+			"header not JSON":       h.signRaw(t, "not json", string(claims)),
+			"payload not JSON":      h.signRaw(t, h.header(alg), "not json"),
+			"payload not an object": h.signRaw(t, h.header(alg), `[1,2]`),
 		} {
-			t.Run(name, func(t *testing.T) { requireJWTError(t, tokens, token, domain.ErrJWTDecode) })
+			t.Run(name, func(t *testing.T) { requireJWTError(t, h.tokens, token, domain.ErrJWTDecode) })
 		}
 	})
 
 	t.Run("OtherAlgorithmsAreInvalid", func(t *testing.T) {
 		t.Parallel()
-		tokens, secret, _ := setup(t)
+		h := setup(t, nil)
 		claims, err := json.Marshal(valid(start))
 		require.NoError(t, err)
-		rsaKey, err := rsa.GenerateKey(rand.Reader, 2048)
+		ecKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 		require.NoError(t, err)
-		for name, token := range map[string]string{
-			"none":                 jwtB64(`{"alg":"none","typ":"JWT"}`) + "." + jwtB64(string(claims)) + ".",
-			"none with signature":  jwtHS256Raw(secret, `{"alg":"none","typ":"JWT"}`, string(claims)),
-			"none, expired claims": jwtB64(`{"alg":"none"}`) + "." + jwtB64(`{"user_id":42,"exp":1}`) + ".",
-			"no alg":               jwtHS256Raw(secret, `{"typ":"JWT"}`, string(claims)),
-			"lowercase hs256":      jwtHS256Raw(secret, `{"alg":"hs256","typ":"JWT"}`, string(claims)),
-			"unknown alg":          jwtHS256Raw(secret, `{"alg":"HS999","typ":"JWT"}`, string(claims)),
-			"HS384, right secret":  jwtSigned(t, jwt.SigningMethodHS384, secret, valid(start)),
-			"HS512, right secret":  jwtSigned(t, jwt.SigningMethodHS512, secret, valid(start)),
-			"HS512, other secret":  jwtSigned(t, jwt.SigningMethodHS512, jwtRandomBytes(t, 32), valid(start)),
-			"RS256":                jwtSigned(t, jwt.SigningMethodRS256, rsaKey, valid(start)),
-		} {
-			t.Run(name, func(t *testing.T) { requireJWTError(t, tokens, token, domain.ErrJWTInvalid) })
+		_, edKey, err := ed25519.GenerateKey(rand.Reader)
+		require.NoError(t, err)
+		// hmacWith signs valid claims under the right kid with HMAC keyed by secret.
+		hmacWith := func(m jwt.SigningMethod, secret []byte) string {
+			return jwtSignedWithKID(t, m, secret, h.kid, valid(start))
 		}
+		tokens := map[string]string{
+			"none":                 jwtB64(h.header("none")) + "." + jwtB64(string(claims)) + ".",
+			"none with signature":  jwtHS256Raw(jwtRandomBytes(t, 32), h.header("none"), string(claims)),
+			"none, expired claims": jwtB64(`{"alg":"none"}`) + "." + jwtB64(`{"user_id":42,"exp":1}`) + ".",
+			"no alg":               h.signRaw(t, strings.Replace(h.header(alg), `"alg":`+strconv.Quote(alg), `"x":0`, 1), string(claims)),
+			"lowercase alg":        h.signRaw(t, h.header(strings.ToLower(alg)), string(claims)),
+			"unknown alg":          h.signRaw(t, h.header("HS999"), string(claims)),
+			"ES256":                jwtSignedWithKID(t, jwt.SigningMethodES256, ecKey, h.kid, valid(start)),
+		}
+		if asymmetric {
+			// The classic confusion: an HS256 token whose "secret" is the public key, which
+			// anyone can fetch, in every encoding a verifier might hand HMAC.
+			pub := h.verifying.(crypto.PublicKey)
+			pkix, err := x509.MarshalPKIXPublicKey(pub)
+			require.NoError(t, err)
+			pkixPEM := pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: pkix})
+			tokens["HS256 keyed by the public key, PEM"] = hmacWith(jwt.SigningMethodHS256, pkixPEM)
+			tokens["HS256 keyed by the public key, DER"] = hmacWith(jwt.SigningMethodHS256, pkix)
+			tokens["HS512 keyed by the public key, PEM"] = hmacWith(jwt.SigningMethodHS512, pkixPEM)
+			tokens["HS256 keyed by the JWKS"] = hmacWith(jwt.SigningMethodHS256, h.tokens.JWKS())
+			switch k := pub.(type) {
+			case *rsa.PublicKey:
+				pkcs1 := pem.EncodeToMemory(&pem.Block{Type: "RSA PUBLIC KEY", Bytes: x509.MarshalPKCS1PublicKey(k)})
+				tokens["HS256 keyed by the public key, PKCS#1 PEM"] = hmacWith(jwt.SigningMethodHS256, pkcs1)
+				tokens["HS256 keyed by the modulus"] = hmacWith(jwt.SigningMethodHS256, k.N.Bytes())
+			case ed25519.PublicKey:
+				tokens["HS256 keyed by the raw public key"] = hmacWith(jwt.SigningMethodHS256, k)
+			}
+		} else {
+			tokens["HS384, right secret"] = hmacWith(jwt.SigningMethodHS384, h.signing.([]byte))
+			tokens["HS512, right secret"] = hmacWith(jwt.SigningMethodHS512, h.signing.([]byte))
+			tokens["HS512, other secret"] = hmacWith(jwt.SigningMethodHS512, jwtRandomBytes(t, 32))
+		}
+		switch alg {
+		case AlgRS256:
+			// The right private key under another RSA algorithm.
+			for _, m := range []jwt.SigningMethod{jwt.SigningMethodRS384, jwt.SigningMethodRS512, jwt.SigningMethodPS256} {
+				tokens[m.Alg()+", right key"] = jwtSignedWithKID(t, m, h.signing, h.kid, valid(start))
+			}
+			tokens["EdDSA"] = jwtSignedWithKID(t, jwt.SigningMethodEdDSA, edKey, h.kid, valid(start))
+		case AlgEdDSA:
+			tokens["RS256"] = jwtSignedWithKID(t, jwt.SigningMethodRS256, jwtRSAKey(t), h.kid, valid(start))
+		default:
+			tokens["RS256"] = jwtSignedWithKID(t, jwt.SigningMethodRS256, jwtRSAKey(t), h.kid, valid(start))
+			tokens["EdDSA"] = jwtSignedWithKID(t, jwt.SigningMethodEdDSA, edKey, h.kid, valid(start))
+		}
+		for name, token := range tokens {
+			t.Run(name, func(t *testing.T) { requireJWTError(t, h.tokens, token, domain.ErrJWTInvalid) })
+		}
+	})
+
+	t.Run("UnknownKeyIDIsInvalid", func(t *testing.T) {
+		if !asymmetric {
+			t.Skip("HS256 has one secret and needs no kid")
+		}
+		t.Parallel()
+		h := setup(t, nil)
+		claims, err := json.Marshal(valid(start))
+		require.NoError(t, err)
+		noKID := &jwtHarness{method: h.method, signing: h.signing}
+		for name, token := range map[string]string{
+			"no kid":        noKID.signRaw(t, noKID.header(alg), string(claims)),
+			"empty kid":     h.signRaw(t, `{"alg":`+strconv.Quote(alg)+`,"typ":"JWT","kid":""}`, string(claims)),
+			"unknown kid":   jwtSignedWithKID(t, h.method, h.signing, "no-such-key", valid(start)),
+			"kid not a str": h.signRaw(t, `{"alg":`+strconv.Quote(alg)+`,"typ":"JWT","kid":1}`, string(claims)),
+		} {
+			t.Run(name, func(t *testing.T) { requireJWTError(t, h.tokens, token, domain.ErrJWTInvalid) })
+		}
+	})
+
+	t.Run("RotationKeepsListedKeysOnly", func(t *testing.T) {
+		if !asymmetric {
+			t.Skip("HS256 has one secret: changing it ends every token, as changing Django's SECRET_KEY does")
+		}
+		t.Parallel()
+		before := setup(t, keys[1])
+		oldToken, err := before.tokens.Issue(jwtUser(42, ""), "family")
+		require.NoError(t, err)
+		dropped := setup(t, keys[2])
+		droppedToken, err := dropped.tokens.Issue(jwtUser(42, ""), "")
+		require.NoError(t, err)
+
+		// Sign with keys[0]; keys[1] still verifies, keys[2] was rotated out.
+		h := setup(t, keys[0], keys[1])
+		assert.NotEqual(t, before.kid, h.kid, "new tokens name the new key")
+		claims, err := h.tokens.Verify(oldToken)
+		require.NoError(t, err, "a token of a listed earlier key lives out its lifetime")
+		assert.Equal(t, int64(42), claims.UserID)
+		assert.Equal(t, "family", claims.Session)
+		requireJWTError(t, h.tokens, droppedToken, domain.ErrJWTInvalid)
+		assert.NotNil(t, jwksKey(t, h.tokens.JWKS(), before.kid), "the JWKS still publishes the earlier key")
+
+		// Once the earlier key is dropped from the list, its tokens end.
+		after := setup(t, keys[0])
+		requireJWTError(t, after.tokens, oldToken, domain.ErrJWTInvalid)
+		newToken, err := h.tokens.Issue(jwtUser(43, ""), "")
+		require.NoError(t, err)
+		claims, err = after.tokens.Verify(newToken)
+		require.NoError(t, err)
+		assert.Equal(t, int64(43), claims.UserID)
+	})
+
+	t.Run("DjangoStyleTokensAreVersionZero", func(t *testing.T) {
+		t.Parallel()
+		h := setup(t, nil)
+		// djangorestframework-jwt's payload alone: no iat, jti, ver or sid.
+		exp := start.Add(time.Hour).Unix()
+		token := h.signRaw(t, h.header(alg),
+			`{"user_id":42,"username":"13800000000","exp":`+strconv.FormatInt(exp, 10)+`,"email":null}`)
+		claims, err := h.tokens.Verify(token)
+		require.NoError(t, err)
+		assert.Equal(t, domain.AccessClaims{UserID: 42, ExpiresAt: time.Unix(exp, 0).UTC()}, claims)
 	})
 
 	t.Run("BadClaimsAreInvalid", func(t *testing.T) {
 		t.Parallel()
-		tokens, secret, _ := setup(t)
+		h := setup(t, nil)
 		with := func(key string, value any) string {
 			claims := valid(start)
 			claims[key] = value
-			return jwtSigned(t, jwt.SigningMethodHS256, secret, claims)
+			return h.signWith(t, h.signing, claims)
 		}
 		without := func(key string) string {
 			claims := valid(start)
 			delete(claims, key)
-			return jwtSigned(t, jwt.SigningMethodHS256, secret, claims)
+			return h.signWith(t, h.signing, claims)
 		}
 		for name, token := range map[string]string{
 			"no user_id":         without("user_id"),
@@ -216,18 +449,143 @@ func AccessTokens(t *testing.T, newTokens func(t *testing.T, secret []byte, cloc
 			"no exp":             without("exp"),
 			"string exp":         with("exp", "tomorrow"),
 			"nbf in the future":  with("nbf", start.Add(time.Minute).Unix()),
+			"string ver":         with("ver", "1"),
+			"fractional ver":     with("ver", 1.5),
+			"negative ver":       with("ver", -1),
+			"huge ver":           with("ver", json.Number("1e30")),
+			"null ver":           with("ver", nil),
+			"numeric jti":        with("jti", 7),
+			"numeric sid":        with("sid", 7),
 		} {
-			t.Run(name, func(t *testing.T) { requireJWTError(t, tokens, token, domain.ErrJWTInvalid) })
+			t.Run(name, func(t *testing.T) { requireJWTError(t, h.tokens, token, domain.ErrJWTInvalid) })
 		}
 	})
+}
+
+// jwtHarness is one implementation under test and what the suite knows of its keys.
+type jwtHarness struct {
+	tokens    AccessTokenIssuer
+	clock     *TestClock
+	method    jwt.SigningMethod
+	signing   any    // the secret, or the private key
+	verifying any    // the secret, or the public key
+	kid       string // the kid of its tokens; empty for HS256
+}
+
+// header is a PyJWT-style header for alg, with the implementation's kid if it has one.
+func (h *jwtHarness) header(alg string) string {
+	if h.kid == "" {
+		return `{"typ":"JWT","alg":` + strconv.Quote(alg) + `}`
+	}
+	return `{"typ":"JWT","alg":` + strconv.Quote(alg) + `,"kid":` + strconv.Quote(h.kid) + `}`
+}
+
+// signWith signs claims with key under the implementation's algorithm and kid.
+func (h *jwtHarness) signWith(t *testing.T, key any, claims jwt.MapClaims) string {
+	return jwtSignedWithKID(t, h.method, key, h.kid, claims)
+}
+
+// signRaw signs header and payload, taken as raw text, with the implementation's key and
+// algorithm, whatever the header says: the way to build tokens no JWT library would.
+func (h *jwtHarness) signRaw(t *testing.T, header, payload string) string {
+	t.Helper()
+	input := jwtB64(header) + "." + jwtB64(payload)
+	sig, err := h.method.Sign(input, h.signing)
+	require.NoError(t, err)
+	return input + "." + base64.RawURLEncoding.EncodeToString(sig)
+}
+
+// jwtKeys returns n distinct signing keys for alg. RSA keys are slow to make, so they are
+// made at once, in parallel, and shared by the subtests.
+func jwtKeys(t *testing.T, alg string, n int) []any {
+	t.Helper()
+	keys := make([]any, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range keys {
+		wg.Go(func() {
+			switch alg {
+			case AlgHS256:
+				secret := make([]byte, 32)
+				_, errs[i] = rand.Read(secret)
+				keys[i] = secret
+			case AlgEdDSA:
+				_, keys[i], errs[i] = ed25519.GenerateKey(rand.Reader)
+			case AlgRS256:
+				keys[i], errs[i] = rsa.GenerateKey(rand.Reader, 2048)
+			}
+		})
+	}
+	wg.Wait()
+	for i, err := range errs {
+		require.NoError(t, err)
+		require.NotNil(t, keys[i], "no keys for algorithm %q", alg)
+	}
+	return keys
+}
+
+// jwtPublic is what verifies tokens signed with key: the secret itself, or the public key.
+func jwtPublic(key any) any {
+	if signer, ok := key.(crypto.Signer); ok {
+		return signer.Public()
+	}
+	return key
+}
+
+// jwtRSAKey returns an RSA key for tokens of a foreign algorithm; 2048 bits so that no
+// verifier could refuse it for its size alone.
+var jwtRSAKey = func() func(t *testing.T) *rsa.PrivateKey {
+	var (
+		once sync.Once
+		key  *rsa.PrivateKey
+		err  error
+	)
+	return func(t *testing.T) *rsa.PrivateKey {
+		once.Do(func() { key, err = rsa.GenerateKey(rand.Reader, 2048) })
+		require.NoError(t, err)
+		return key
+	}
+}()
+
+// jwksKey returns the public key a JWKS document publishes under kid, decoded as a verifier
+// elsewhere would, or fails t.
+func jwksKey(t *testing.T, jwks []byte, kid string) crypto.PublicKey {
+	t.Helper()
+	var set struct {
+		Keys []map[string]string `json:"keys"`
+	}
+	require.NoError(t, json.Unmarshal(jwks, &set), "JWKS: %s", jwks)
+	for _, k := range set.Keys {
+		if k["kid"] != kid {
+			continue
+		}
+		decode := func(member string) []byte {
+			b, err := base64.RawURLEncoding.DecodeString(k[member])
+			require.NoError(t, err, "%s is unpadded base64url", member)
+			return b
+		}
+		switch k["kty"] {
+		case "OKP":
+			require.Equal(t, "Ed25519", k["crv"])
+			require.Equal(t, "EdDSA", k["alg"])
+			return ed25519.PublicKey(decode("x"))
+		case "RSA":
+			require.Equal(t, "RS256", k["alg"])
+			return &rsa.PublicKey{N: new(big.Int).SetBytes(decode("n")), E: int(new(big.Int).SetBytes(decode("e")).Int64())}
+		default:
+			require.Failf(t, "unexpected key type", "kty %q", k["kty"])
+		}
+	}
+	require.Failf(t, "kid not published", "no key with kid %q in %s", kid, jwks)
+	return nil
 }
 
 // requireJWTError asserts that Verify refuses token with want and with neither other verdict.
 func requireJWTError(t *testing.T, tokens ports.AccessTokens, token string, want *domain.Error) {
 	t.Helper()
-	id, err := tokens.Verify(token)
+	claims, err := tokens.Verify(token)
 	require.ErrorIs(t, err, want, "token %q", token)
-	assert.Zero(t, id)
+	assert.Zero(t, claims)
 	for _, other := range []*domain.Error{domain.ErrJWTExpired, domain.ErrJWTDecode, domain.ErrJWTInvalid} {
 		if other != want {
 			assert.NotErrorIs(t, err, other)
@@ -241,6 +599,13 @@ func jwtUser(id int64, email string) *domain.User {
 		Gender: domain.GenderFemale, Email: email, Active: true,
 		DateJoined: time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC),
 	})
+}
+
+// jwtVersionedUser is a user whose password changed version times.
+func jwtVersionedUser(id int64, version int) *domain.User {
+	r := jwtUser(id, "").Record()
+	r.TokenVersion = version
+	return domain.UnmarshalUserFromDatabase(r)
 }
 
 // jwtSegment decodes part i (0 header, 1 payload) of token as a JSON object.
@@ -263,20 +628,23 @@ func jwtSeconds(t *testing.T, fields map[string]json.RawMessage, key string) int
 	return n
 }
 
-func jwtSigned(t *testing.T, method jwt.SigningMethod, key any, claims jwt.MapClaims) string {
+// jwtSignedWithKID signs claims with method and key, naming kid in the header when set.
+func jwtSignedWithKID(t *testing.T, method jwt.SigningMethod, key any, kid string, claims jwt.MapClaims) string {
 	t.Helper()
-	token, err := jwt.NewWithClaims(method, claims).SignedString(key)
+	token := jwt.NewWithClaims(method, claims)
+	if kid != "" {
+		token.Header["kid"] = kid
+	}
+	signed, err := token.SignedString(key)
 	require.NoError(t, err)
-	return token
+	return signed
 }
 
-// jwtHS256Raw signs header and payload, taken as raw text, with HMAC-SHA256 under secret,
-// whatever the header says: the way to build tokens no JWT library would.
+// jwtHS256Raw signs header and payload, taken as raw text, with HMAC-SHA256 under secret.
 func jwtHS256Raw(secret []byte, header, payload string) string {
 	input := jwtB64(header) + "." + jwtB64(payload)
-	mac := hmac.New(sha256.New, secret)
-	mac.Write([]byte(input))
-	return input + "." + base64.RawURLEncoding.EncodeToString(mac.Sum(nil))
+	sig, _ := jwt.SigningMethodHS256.Sign(input, secret) // fails only for a non-[]byte key
+	return input + "." + base64.RawURLEncoding.EncodeToString(sig)
 }
 
 func jwtB64(s string) string { return base64.RawURLEncoding.EncodeToString([]byte(s)) }
