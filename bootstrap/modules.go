@@ -49,7 +49,9 @@ var CoreModule = fx.Module("core",
 		fx.Annotate(func(cfg Config) *secret.Secrets {
 			return secret.New(secret.DeriveKey(cfg.JWTSecret, "phoneauth sms code hash"))
 		}, fx.As(new(ports.Secrets))),
-		func(cfg Config, c ports.Clock) *jwttoken.HS256 { return jwttoken.NewHS256(cfg.JWTSecret, cfg.JWTTTL, c) },
+		func(cfg Config, c ports.Clock) *jwttoken.HS256 {
+			return jwttoken.NewHS256(cfg.JWTSecret, cfg.JWTTTL, c)
+		},
 		func(t *jwttoken.HS256) ports.AccessTokens { return t },
 		func(t *jwttoken.HS256) ports.KeySet { return t },
 		fx.Annotate(newAccounts, fx.As(new(ports.Accounts))),
