@@ -3,17 +3,23 @@
 package bootstrap
 
 import (
+	"crypto"
+	"crypto/ed25519"
 	"crypto/rand"
+	"crypto/rsa"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/netip"
 	"net/url"
+	"os"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/phoneauth/phoneauth/adapters/jwttoken"
 )
 
 // Config is the whole configuration, read once from the environment.
@@ -23,6 +29,9 @@ type Config struct {
 	MigrateOnStart     bool
 	JWTSecret          []byte
 	JWTSecretGenerated bool // no JWT_SECRET was set: tokens die with the process
+	JWTAlgorithm       string
+	JWTSigningKey      crypto.Signer      // EdDSA or RS256 only
+	JWTVerifyKeys      []crypto.PublicKey // older public keys, kept during a rotation
 	JWTTTL             time.Duration
 	RefreshTTL         time.Duration // a session dies this long after its last refresh
 	RefreshMaxTTL      time.Duration // and this long after its login, whatever happens
@@ -128,6 +137,16 @@ func LoadConfig(lookup func(string) (string, bool)) (Config, error) {
 			return Config{}, fmt.Errorf("JWT_SECRET: generating a secret: %w", err)
 		}
 		cfg.JWTSecretGenerated = true
+	}
+	cfg.JWTAlgorithm = r.oneOf("JWT_ALGORITHM", "HS256", "hs256", "eddsa", "rs256")
+	cfg.JWTAlgorithm = map[string]string{"hs256": "HS256", "eddsa": "EdDSA", "rs256": "RS256"}[cfg.JWTAlgorithm]
+	if cfg.JWTAlgorithm != "HS256" {
+		cfg.JWTSigningKey = r.signingKey("JWT_PRIVATE_KEY_FILE", cfg.JWTAlgorithm)
+		for _, path := range r.list("JWT_VERIFY_KEY_FILES") {
+			if key := r.publicKey("JWT_VERIFY_KEY_FILES", path); key != nil {
+				cfg.JWTVerifyKeys = append(cfg.JWTVerifyKeys, key)
+			}
+		}
 	}
 	if slices.Contains(cfg.SMSProviders, ProviderYunpian) && cfg.YunpianAPIKey == "" {
 		r.fail("YUNPIAN_API_KEY", "is required when SMS_PROVIDER includes yunpian")
@@ -282,6 +301,46 @@ func (r *reader) metricsAddr(name string) string {
 		return v
 	}
 	return r.addr(name, v)
+}
+
+// signingKey reads the PEM private key file named by the variable and checks that it
+// signs with alg (Ed25519 for EdDSA, RSA for RS256).
+func (r *reader) signingKey(name, alg string) crypto.Signer {
+	path := r.raw(name, "")
+	if path == "" {
+		r.fail(name, "is required when JWT_ALGORITHM is %s", alg)
+		return nil
+	}
+	pemBytes, err := os.ReadFile(path)
+	if err != nil {
+		r.fail(name, "cannot be read: %v", err)
+		return nil
+	}
+	key, err := jwttoken.LoadPrivateKeyPEM(pemBytes)
+	if err != nil {
+		r.fail(name, "holds no usable private key: %v", err)
+		return nil
+	}
+	_, isEd := key.(ed25519.PrivateKey)
+	_, isRSA := key.(*rsa.PrivateKey)
+	if (alg == "EdDSA" && !isEd) || (alg == "RS256" && !isRSA) {
+		r.fail(name, "holds a %T, which does not sign %s", key, alg)
+	}
+	return key
+}
+
+func (r *reader) publicKey(name, path string) crypto.PublicKey {
+	pemBytes, err := os.ReadFile(path)
+	if err != nil {
+		r.fail(name, "cannot be read: %v", err)
+		return nil
+	}
+	key, err := jwttoken.LoadPublicKeyPEM(pemBytes)
+	if err != nil {
+		r.fail(name, "%s holds no usable public key: %v", path, err)
+		return nil
+	}
+	return key
 }
 
 func (r *reader) list(name string) []string {

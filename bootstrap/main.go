@@ -10,6 +10,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/uptrace/bun"
 	"go.uber.org/fx"
 
 	"github.com/phoneauth/phoneauth/adapters/sqlstore"
@@ -30,8 +31,10 @@ func Main(ctx context.Context, args []string, lookup func(string) (string, bool)
 		return serve(ctx, cfg, logger)
 	case args[0] == "migrate" && len(args) == 2:
 		return migrate(ctx, cfg, args[1], stdout)
+	case args[0] == "import-django":
+		return importDjango(ctx, cfg, args[1:], stdout)
 	default:
-		return errors.New("usage: phoneauth [serve] | phoneauth migrate up|down|status")
+		return errors.New("usage: phoneauth [serve] | phoneauth migrate up|down|status | phoneauth import-django --from URL [--time-zone ZONE]")
 	}
 }
 
@@ -66,17 +69,27 @@ func serve(ctx context.Context, cfg Config, logger *slog.Logger) error {
 	return app.Stop(stopCtx)
 }
 
-func migrate(ctx context.Context, cfg Config, command string, stdout io.Writer) error {
+// openStore opens DATABASE_URL for a command and checks that it answers.
+func openStore(ctx context.Context, cfg Config) (*bun.DB, error) {
 	db, err := sqlstore.Open(cfg.DatabaseURL)
 	if err != nil {
-		return fmt.Errorf("DATABASE_URL: %w", err)
+		return nil, fmt.Errorf("DATABASE_URL: %w", err)
 	}
-	defer db.Close()
+	if err := sqlstore.Ping(ctx, db); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("database %s unreachable: %w", redactURL(cfg.DatabaseURL), err)
+	}
+	return db, nil
+}
+
+func migrate(ctx context.Context, cfg Config, command string, stdout io.Writer) error {
 	ctx, cancel := context.WithTimeout(ctx, startTimeout)
 	defer cancel()
-	if err := sqlstore.Ping(ctx, db); err != nil {
-		return fmt.Errorf("database %s unreachable: %w", redactURL(cfg.DatabaseURL), err)
+	db, err := openStore(ctx, cfg)
+	if err != nil {
+		return err
 	}
+	defer db.Close()
 	switch command {
 	case "up":
 		return sqlstore.Migrate(ctx, db)

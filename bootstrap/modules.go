@@ -49,16 +49,37 @@ var CoreModule = fx.Module("core",
 		fx.Annotate(func(cfg Config) *secret.Secrets {
 			return secret.New(secret.DeriveKey(cfg.JWTSecret, "phoneauth sms code hash"))
 		}, fx.As(new(ports.Secrets))),
-		func(cfg Config, c ports.Clock) *jwttoken.HS256 {
-			return jwttoken.NewHS256(cfg.JWTSecret, cfg.JWTTTL, c)
-		},
-		func(t *jwttoken.HS256) ports.AccessTokens { return t },
-		func(t *jwttoken.HS256) ports.KeySet { return t },
+		newAccessTokens,
+		func(t accessTokens) ports.AccessTokens { return t },
+		func(t accessTokens) ports.KeySet { return t },
 		fx.Annotate(newAccounts, fx.As(new(ports.Accounts))),
 		metrics.New,
 		func(m *metrics.Metrics) ports.Observer { return m },
 	),
 )
+
+// accessTokens is the configured JWT signer: it issues, verifies and publishes its keys.
+type accessTokens interface {
+	ports.AccessTokens
+	ports.KeySet
+}
+
+// newAccessTokens signs with JWT_SECRET (HS256, what Django apps sharing the secret
+// verify) or with JWT_PRIVATE_KEY_FILE (EdDSA, RS256), verifying older keys too.
+func newAccessTokens(cfg Config, c ports.Clock) (accessTokens, error) {
+	if cfg.JWTSigningKey == nil {
+		return jwttoken.NewHS256(cfg.JWTSecret, cfg.JWTTTL, c), nil
+	}
+	previous := make([]jwttoken.VerificationKey, len(cfg.JWTVerifyKeys))
+	for i, key := range cfg.JWTVerifyKeys {
+		previous[i] = jwttoken.VerificationKey{Key: key}
+	}
+	tokens, err := jwttoken.NewAsymmetric(jwttoken.SigningKey{Signer: cfg.JWTSigningKey}, previous, cfg.JWTTTL, c)
+	if err != nil {
+		return nil, fmt.Errorf("JWT_PRIVATE_KEY_FILE or JWT_VERIFY_KEY_FILES: %w", err)
+	}
+	return tokens, nil
+}
 
 type accountDeps struct {
 	fx.In

@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	_ "time/tzdata" // --time-zone works on machines without a zone database
 
 	"github.com/phoneauth/phoneauth/bootstrap"
 )
