@@ -3,7 +3,12 @@ GO ?= go
 BIN := bin/phoneauth
 PKG := ./bootstrap/cmd/phoneauth
 
-.PHONY: run build test vet fmt fmt-check
+# Packages that have Go benchmarks (func Benchmark... in a _test.go file).
+BENCH_PKGS = $(shell grep -rl --include='*_test.go' '^func Benchmark' . | xargs -r -n1 dirname | sort -u)
+# Options of the load generator, e.g. LOAD_FLAGS='-c 64 -d 20s' (go run ./test/load -h lists them).
+LOAD_FLAGS ?=
+
+.PHONY: run build test vet fmt fmt-check bench bench-postgres bench-go
 
 run:
 	$(GO) run $(PKG)
@@ -25,3 +30,15 @@ fmt:
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files -co --exclude-standard '*.go')); \
 	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+
+# The benchmarks of the hot paths, then the load generator: it builds $(BIN), starts it on
+# a loopback port and prints requests/s, p50/p99 latency, errors and peak RSS per scenario.
+# bench runs the service on SQLite, bench-postgres on a fresh schema of the local Postgres.
+bench: bench-go
+	$(GO) run ./test/load -db=sqlite -bin $(BIN) $(LOAD_FLAGS)
+
+bench-postgres: bench-go
+	$(GO) run ./test/load -db=postgres -bin $(BIN) $(LOAD_FLAGS)
+
+bench-go:
+	$(GO) test -run '^$$' -bench . -benchmem $(BENCH_PKGS)

@@ -75,6 +75,7 @@ func NewApp(cfg Config, deps Deps) *fiber.App {
 		fiber.MethodPut:   h.authenticated(h.updateProfile),
 	})
 	route(app, "/.well-known/jwks.json", map[string]fiber.Handler{fiber.MethodGet: jwks(deps.Keys)})
+	route(app, "/openapi.json", map[string]fiber.Handler{fiber.MethodGet: serveOpenAPI})
 	route(app, "/healthz", map[string]fiber.Handler{fiber.MethodGet: health})
 	route(app, "/readyz", map[string]fiber.Handler{fiber.MethodGet: ready(deps.Readiness, deps.Logger)})
 	if cfg.Metrics != nil {

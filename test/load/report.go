@@ -1,0 +1,96 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"runtime"
+	"slices"
+	"text/tabwriter"
+	"time"
+)
+
+// Targets of issue 6, for Postgres and 32 clients.
+const (
+	targetProfileRate = 8000.0
+	targetProfileP99  = 20 * time.Millisecond
+	targetLoginShare  = 0.80 // of the Argon2id bound
+	targetPeakRSS     = 100 << 20
+)
+
+// maxOtherCores is how much CPU other work may take before the report calls a run unreliable.
+const maxOtherCores = 0.15
+
+func report(out io.Writer, o options, results []result, cost hashCost) {
+	fmt.Fprintln(out)
+	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "scenario\tok req/s\tp50\tp99\terrors\tCPU: service\tdatabase\tgenerator\tother\tRSS at start\tpeak RSS\t")
+	busy := false
+	for _, r := range results {
+		seconds := r.elapsed.Seconds()
+		cores := func(d time.Duration) string { return fmt.Sprintf("%.2f", d.Seconds()/seconds) }
+		database := cores(r.cpu.database)
+		if o.db != "postgres" {
+			database = "in service"
+		}
+		fmt.Fprintf(tw, "%s\t%.1f\t%s\t%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t\n",
+			r.label, float64(r.ok)/seconds, ms(r.p50), ms(r.p99), r.errors,
+			cores(r.cpu.service), database, cores(r.cpu.generator), cores(r.cpu.other()), mib(r.startRSS), mib(r.peakRSS))
+		busy = busy || r.cpu.other().Seconds()/seconds > maxOtherCores
+	}
+	tw.Flush()
+	fmt.Fprintf(out, "CPU in cores of %d: the service, the database server, this generator, and other work on the machine.\n", runtime.NumCPU())
+	if busy {
+		fmt.Fprintf(out, "WARNING: other work used more than %.2f cores during a scenario: the machine was not idle and the figures are low.\n", maxOtherCores)
+	}
+	for _, r := range results {
+		if r.cumulativeRSS {
+			fmt.Fprintf(out, "%s: peak RSS since the service started (VmHWM could not be reset)\n", r.label)
+		}
+		if r.sample != "" {
+			fmt.Fprintf(out, "first failure of %s: %s\n", r.label, r.sample)
+		}
+		if r.exhausted {
+			fmt.Fprintf(out, "%s: the clients used every mobile that had a code before the time was up\n", r.label)
+		}
+	}
+
+	limit := bound(cost.single)
+	fmt.Fprintf(out, "\nArgon2id (%s) on an idle machine: one hash %s; bound = %d cores / hash time = %.1f hashes/s; "+
+		"measured with %[3]d hashes at once: %.1[5]f hashes/s\n", cost.params, ms(cost.single), runtime.NumCPU(), limit, cost.parallelRate)
+
+	fmt.Fprintf(out, "\ntargets (issue 6: Postgres, 32 clients; this run: %s, %d clients)\n", o.db, o.concurrency)
+	if r, ok := find(results, "profile"); ok {
+		rate := float64(r.ok) / r.elapsed.Seconds()
+		fmt.Fprintf(out, "  GET /users/1/ >= %.0f req/s with p99 < %s: %.0f req/s, p99 %s: %s\n",
+			targetProfileRate, ms(targetProfileP99), rate, ms(r.p99), verdict(rate >= targetProfileRate && r.p99 < targetProfileP99 && r.errors == 0))
+	}
+	if r, ok := find(results, "login"); ok {
+		share := float64(r.ok) / r.elapsed.Seconds() / limit
+		fmt.Fprintf(out, "  POST /login/ >= %.0f%% of the Argon2id bound (%.1f/s): %.1f/s = %.0f%%: %s\n",
+			targetLoginShare*100, limit, float64(r.ok)/r.elapsed.Seconds(), share*100, verdict(share >= targetLoginShare && r.errors == 0))
+	}
+	if len(results) > 0 {
+		peak := slices.MaxFunc(results, func(a, b result) int { return int(a.peakRSS - b.peakRSS) }).peakRSS
+		fmt.Fprintf(out, "  peak RSS < %d MiB: %s: %s\n", targetPeakRSS>>20, mib(peak), verdict(peak < targetPeakRSS))
+	}
+}
+
+// find returns the result of the scenario named name.
+func find(results []result, name string) (result, bool) {
+	i := slices.IndexFunc(results, func(r result) bool { return r.name == name })
+	if i < 0 {
+		return result{}, false
+	}
+	return results[i], true
+}
+
+func verdict(met bool) string {
+	if met {
+		return "met"
+	}
+	return "MISSED"
+}
+
+func ms(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d)/float64(time.Millisecond)) }
+
+func mib(bytes int64) string { return fmt.Sprintf("%.1f MiB", float64(bytes)/(1<<20)) }

@@ -1,0 +1,377 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"net"
+	"net/http"
+	"runtime"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+)
+
+// userPassword is the password of every prepared user; it is never printed.
+const userPassword = "load test password"
+
+// client sends requests to the service over a pool of keep-alive connections.
+type client struct {
+	http    *http.Client
+	baseURL string
+	// oneIP sends every request as 127.0.0.1; otherwise client w claims an address of its
+	// own in X-Forwarded-For (the service trusts 127.0.0.1 as a proxy), as users would.
+	oneIP bool
+}
+
+// forwardedFor is the address client w claims: one of the IPv6 documentation prefix
+// (RFC 3849), which no traffic ever goes to.
+func forwardedFor(w int) string { return fmt.Sprintf("2001:db8::%x", w+1) }
+
+func newClient(baseURL string, concurrency int, oneIP bool) *client {
+	transport := &http.Transport{
+		Proxy:       nil, // the service is on loopback: never through a proxy of the environment
+		DialContext: (&net.Dialer{Timeout: 5 * time.Second}).DialContext,
+		// One idle connection per client at least, so that no request pays for a new one.
+		MaxIdleConns:        2 * concurrency,
+		MaxIdleConnsPerHost: 2 * concurrency,
+		IdleConnTimeout:     90 * time.Second,
+		DisableCompression:  true,
+	}
+	return &client{http: &http.Client{Transport: transport, Timeout: 30 * time.Second}, baseURL: baseURL, oneIP: oneIP}
+}
+
+// do sends a request of client w with an optional JSON body and returns the status and body.
+func (c *client) do(ctx context.Context, w int, method, path string, body []byte, authorization string) (int, []byte, error) {
+	var reader io.Reader
+	if body != nil {
+		reader = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, c.baseURL+path, reader)
+	if err != nil {
+		return 0, nil, err
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if authorization != "" {
+		req.Header.Set("Authorization", authorization)
+	}
+	if !c.oneIP {
+		req.Header.Set("X-Forwarded-For", forwardedFor(w))
+	}
+	res, err := c.http.Do(req)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer res.Body.Close()
+	raw, err := io.ReadAll(res.Body)
+	return res.StatusCode, raw, err
+}
+
+func jsonBody(fields map[string]string) []byte {
+	raw, _ := json.Marshal(fields) // a map of strings always encodes
+	return raw
+}
+
+// user is a prepared account.
+type user struct {
+	mobile string
+	token  string // a JWT
+}
+
+// scenarioEnv is the state the scenarios share.
+type scenarioEnv struct {
+	client   *client
+	receiver *receiver
+	users    []user
+	// registrationBound is the Argon2id bound, which caps registrations per second.
+	registrationBound float64
+
+	mobiles atomic.Int64 // numbers handed out for codes
+	mu      sync.Mutex
+	pool    []string     // mobiles that were sent a code and are not registered yet
+	taken   atomic.Int64 // index of the next pool entry a registration uses
+}
+
+// nextMobile returns a mobile number never used before in this run.
+func (e *scenarioEnv) nextMobile() string {
+	return fmt.Sprintf("136%08d", e.mobiles.Add(1))
+}
+
+// requestCode asks, as client w, for a code for a new mobile and adds it to the
+// registration pool.
+func (e *scenarioEnv) requestCode(ctx context.Context, w int) (int, []byte, error) {
+	mobile := e.nextMobile()
+	status, body, err := e.client.do(ctx, w, http.MethodPost, "/code/", jsonBody(map[string]string{"mobile": mobile}), "")
+	if err == nil && status == http.StatusCreated {
+		e.mu.Lock()
+		e.pool = append(e.pool, mobile)
+		e.mu.Unlock()
+	}
+	return status, body, err
+}
+
+// errPoolExhausted stops a registration client: every mobile with a code is registered.
+var errPoolExhausted = errors.New("no mobile with an unused code left")
+
+// scenario is one kind of request, sent in a loop by every client.
+type scenario struct {
+	name  string
+	label string
+	// prepare runs before the clock starts.
+	prepare func(ctx context.Context, e *scenarioEnv, o options) error
+	// send sends request i of client w and returns the status and body.
+	send func(ctx context.Context, e *scenarioEnv, w, i int) (int, []byte, error)
+}
+
+var scenarios = []scenario{
+	{
+		name: "profile", label: "GET /users/1/ (JWT)",
+		send: func(ctx context.Context, e *scenarioEnv, w, _ int) (int, []byte, error) {
+			return e.client.do(ctx, w, http.MethodGet, "/users/1/", nil, "JWT "+e.users[w%len(e.users)].token)
+		},
+	},
+	{
+		name: "login", label: "POST /login/",
+		send: func(ctx context.Context, e *scenarioEnv, w, _ int) (int, []byte, error) {
+			u := e.users[w%len(e.users)] // each client its own account, as users log in
+			return e.client.do(ctx, w, http.MethodPost, "/login/", jsonBody(map[string]string{"username": u.mobile, "password": userPassword}), "")
+		},
+	},
+	{
+		name: "code", label: "POST /code/ (new mobiles)",
+		send: func(ctx context.Context, e *scenarioEnv, w, _ int) (int, []byte, error) {
+			return e.requestCode(ctx, w)
+		},
+	},
+	{
+		name: "register", label: "POST /users/ (codes sent before)",
+		prepare: func(ctx context.Context, e *scenarioEnv, o options) error {
+			// Twice what the hashing bound allows in the scenario's time, so that the
+			// clients never run out; codes left over from the code scenario count.
+			need := int(math.Ceil(2*e.registrationBound*o.duration.Seconds())) + o.concurrency
+			g, ctx := errgroup.WithContext(ctx)
+			g.SetLimit(o.concurrency)
+			for i := range max(0, need-e.available()) {
+				g.Go(func() error {
+					status, body, err := e.requestCode(ctx, i%o.concurrency)
+					if err == nil && status != http.StatusCreated {
+						err = fmt.Errorf("POST /code/ answered %d: %s", status, body)
+					}
+					return err
+				})
+			}
+			return g.Wait()
+		},
+		send: func(ctx context.Context, e *scenarioEnv, w, _ int) (int, []byte, error) {
+			i := int(e.taken.Add(1)) - 1
+			e.mu.Lock()
+			if i >= len(e.pool) {
+				e.mu.Unlock()
+				return 0, nil, errPoolExhausted
+			}
+			mobile := e.pool[i]
+			e.mu.Unlock()
+			code, ok := e.receiver.code(mobile)
+			if !ok {
+				return 0, nil, errors.New("no code was received for a mobile of the pool")
+			}
+			body := jsonBody(map[string]string{"username": mobile, "code": code, "password": userPassword})
+			return e.client.do(ctx, w, http.MethodPost, "/users/", body, "")
+		},
+	},
+}
+
+// available is how many pool mobiles no registration has used yet.
+func (e *scenarioEnv) available() int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return len(e.pool) - int(e.taken.Load())
+}
+
+func scenarioNames() []string {
+	names := make([]string, len(scenarios))
+	for i, s := range scenarios {
+		names[i] = s.name
+	}
+	return names
+}
+
+func scenarioByName(name string) (scenario, bool) {
+	i := slices.IndexFunc(scenarios, func(s scenario) bool { return s.name == name })
+	if i < 0 {
+		return scenario{}, false
+	}
+	return scenarios[i], true
+}
+
+// prepareUsers registers n users through the API and keeps their JWTs.
+func prepareUsers(ctx context.Context, c *client, r *receiver, n int) ([]user, error) {
+	users := make([]user, n)
+	g, ctx := errgroup.WithContext(ctx)
+	g.SetLimit(runtime.NumCPU()) // hashing-bound: more would only inflate the service's memory
+	for i := range users {
+		g.Go(func() error {
+			mobile := fmt.Sprintf("135%08d", i)
+			status, body, err := c.do(ctx, i, http.MethodPost, "/code/", jsonBody(map[string]string{"mobile": mobile}), "")
+			if err != nil {
+				return err
+			}
+			if status != http.StatusCreated {
+				return fmt.Errorf("preparing users: POST /code/ answered %d: %s", status, body)
+			}
+			code, ok := r.code(mobile)
+			if !ok {
+				return errors.New("preparing users: the SMS receiver got no code")
+			}
+			status, body, err = c.do(ctx, i, http.MethodPost, "/users/", jsonBody(map[string]string{"username": mobile, "code": code, "password": userPassword}), "")
+			if err != nil {
+				return err
+			}
+			if status != http.StatusCreated {
+				return fmt.Errorf("preparing users: POST /users/ answered %d: %s", status, body)
+			}
+			var registered struct{ Token string }
+			if err := json.Unmarshal(body, &registered); err != nil || registered.Token == "" {
+				return errors.New("preparing users: no token in the registration answer")
+			}
+			users[i] = user{mobile: mobile, token: registered.Token}
+			return nil
+		})
+	}
+	return users, g.Wait()
+}
+
+// result is what one scenario measured.
+type result struct {
+	name, label string
+	ok, errors  int
+	elapsed     time.Duration
+	p50, p99    time.Duration
+	cpu         cpuSample
+	startRSS    int64
+	peakRSS     int64
+	// cumulativeRSS says peakRSS is the peak since the service started: the kernel
+	// refused to reset it before the scenario.
+	cumulativeRSS bool
+	// sample is the first failure seen, for the report.
+	sample    string
+	exhausted bool
+}
+
+// drive runs s with o.concurrency clients for o.duration.
+func drive(ctx context.Context, s scenario, e *scenarioEnv, o options, svc *service) (result, error) {
+	r := result{name: s.name, label: s.label, cumulativeRSS: svc.resetPeakRSS() != nil}
+	// Memory a scenario inherits (the Go runtime returns freed memory to the system only
+	// slowly) shows in its peak: the RSS at its start tells the two apart.
+	startRSS, err := svc.rss()
+	if err != nil {
+		return result{}, err
+	}
+	r.startRSS = startRSS
+	cpuBefore, err := sampleCPU(svc, o.db == "postgres")
+	if err != nil {
+		return result{}, err
+	}
+	latencies := make([][]time.Duration, o.concurrency)
+	failures := make([]int, o.concurrency)
+	var sample sync.Once
+	var exhausted atomic.Bool
+
+	start := time.Now()
+	stop := start.Add(o.duration)
+	var wg sync.WaitGroup
+	for w := range o.concurrency {
+		wg.Go(func() {
+			for i := 0; time.Now().Before(stop) && ctx.Err() == nil; i++ {
+				begin := time.Now()
+				status, body, err := s.send(ctx, e, w, i)
+				took := time.Since(begin)
+				if errors.Is(err, errPoolExhausted) {
+					exhausted.Store(true)
+					return
+				}
+				if ctx.Err() != nil {
+					return // the run's deadline, not the service, ended this request
+				}
+				latencies[w] = append(latencies[w], took)
+				if err != nil || status/100 != 2 {
+					failures[w]++
+					// Only failures are shown: their bodies are error envelopes, never tokens.
+					sample.Do(func() { r.sample = fmt.Sprintf("status %d, error %v, body %.200s", status, err, body) })
+				}
+			}
+		})
+	}
+	wg.Wait()
+	r.elapsed = time.Since(start)
+	if err := ctx.Err(); err != nil {
+		return result{}, fmt.Errorf("stopped before the end of the scenario: %w", err)
+	}
+
+	all := slices.Concat(latencies...)
+	for _, f := range failures {
+		r.errors += f
+	}
+	r.ok = len(all) - r.errors
+	r.p50, r.p99 = percentile(all, 0.50), percentile(all, 0.99)
+	r.exhausted = exhausted.Load()
+	cpuAfter, err := sampleCPU(svc, o.db == "postgres")
+	if err != nil {
+		return result{}, err
+	}
+	r.cpu = cpuAfter.minus(cpuBefore)
+	if r.peakRSS, err = svc.peakRSS(); err != nil {
+		return result{}, err
+	}
+	return r, nil
+}
+
+// cpuSample is the CPU time used so far by each party of a run.
+type cpuSample struct {
+	service, generator, database, machine time.Duration
+}
+
+// sampleCPU reads the CPU times; database stays zero without a Postgres server (SQLite
+// runs inside the service).
+func sampleCPU(svc *service, postgres bool) (cpuSample, error) {
+	var s cpuSample
+	var err error
+	if s.service, err = svc.cpuTime(); err != nil {
+		return s, err
+	}
+	s.generator = selfCPUTime()
+	if postgres {
+		if s.database, err = postgresCPUTime(); err != nil {
+			return s, err
+		}
+	}
+	s.machine, err = machineCPUTime()
+	return s, err
+}
+
+func (s cpuSample) minus(t cpuSample) cpuSample {
+	return cpuSample{s.service - t.service, s.generator - t.generator, s.database - t.database, s.machine - t.machine}
+}
+
+// other is what the machine spent on none of the parties: other work on the machine,
+// which makes the measurement unreliable.
+func (s cpuSample) other() time.Duration { return s.machine - s.service - s.generator - s.database }
+
+// percentile returns the q-quantile of ds (nearest rank), sorting ds.
+func percentile(ds []time.Duration, q float64) time.Duration {
+	if len(ds) == 0 {
+		return 0
+	}
+	slices.Sort(ds)
+	i := int(math.Ceil(q*float64(len(ds)))) - 1
+	return ds[min(max(i, 0), len(ds)-1)]
+}
