@@ -27,22 +27,12 @@ func (a *Accounts) Authenticate(ctx context.Context, authorization string) (*por
 		if err != nil {
 			return nil, err
 		}
-		p, err := a.principal(ctx, claims.UserID, domain.ErrJWTUserInvalid)
+		p, err := a.sessionPrincipal(ctx, claims)
 		if err != nil {
 			return nil, err
 		}
 		if p.User.TokenVersion() != claims.Version {
 			return nil, domain.ErrSessionEnded // the password changed, or every session was ended
-		}
-		if claims.Session != "" {
-			session, err := a.deps.Sessions.Session(ctx, claims.Session)
-			if err != nil {
-				return nil, err
-			}
-			if session.Revoked || session.UserID != claims.UserID {
-				return nil, domain.ErrSessionEnded
-			}
-			p.Session = session.ID
 		}
 		return p, nil
 	case "token":
@@ -69,6 +59,25 @@ func (a *Accounts) Authenticate(ctx context.Context, authorization string) (*por
 	default:
 		return nil, nil
 	}
+}
+
+// sessionPrincipal loads the caller of an access token: with its session, which must be
+// live, when the token names one (tokens of the original service do not).
+func (a *Accounts) sessionPrincipal(ctx context.Context, claims domain.AccessClaims) (*ports.Principal, error) {
+	if claims.Session == "" {
+		return a.principal(ctx, claims.UserID, domain.ErrJWTUserInvalid)
+	}
+	session, user, err := a.deps.Sessions.Session(ctx, claims.Session)
+	if err != nil {
+		return nil, err
+	}
+	if session.Revoked || session.UserID != claims.UserID {
+		return nil, domain.ErrSessionEnded
+	}
+	if !user.Active() {
+		return nil, domain.ErrJWTUserInvalid
+	}
+	return &ports.Principal{User: user, Session: session.ID}, nil
 }
 
 // principal loads the caller; a deleted or disabled user gets the scheme's own refusal.

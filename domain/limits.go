@@ -60,13 +60,15 @@ func (c *Counter) Admit(now time.Time, b Backoff) error {
 	if b.ForgetAfter > 0 && !now.Before(c.At.Add(b.ForgetAfter)) {
 		c.N = 0
 	}
-	if c.N > 0 {
-		if until := c.At.Add(b.Wait(c.N)); now.Before(until) {
-			return throttled(until.Sub(now))
-		}
+	if wait := b.Wait(c.N); wait > 0 && now.Before(c.At.Add(wait)) {
+		return throttled(c.At.Add(wait).Sub(now))
 	}
 	c.N++
-	c.At = now
+	// Replicas' clocks and concurrent requests may hand in an earlier now: the last
+	// attempt's time never goes back.
+	if now.After(c.At) {
+		c.At = now
+	}
 	return nil
 }
 

@@ -50,3 +50,16 @@ func TestCounterAdmitForgets(t *testing.T) {
 		t.Fatalf("after ForgetAfter the count starts over: %v, N=%d", err, c.N)
 	}
 }
+
+// A concurrent attempt stamped a little later must not make a free attempt wait.
+func TestCounterAdmitIgnoresALaterStampWhenNoWaitIsDue(t *testing.T) {
+	b := domain.Backoff{Free: 5, Base: time.Second, Max: time.Minute, HardLimit: 100, HardWait: time.Hour}
+	now := time.Date(2026, 11, 27, 8, 0, 0, 0, time.UTC)
+	c := domain.Counter{N: 1, At: now.Add(time.Millisecond)}
+	if err := c.Admit(now, b); err != nil {
+		t.Fatalf("got %v, want the attempt admitted", err)
+	}
+	if !c.At.Equal(now.Add(time.Millisecond)) {
+		t.Fatalf("At went back to %v", c.At)
+	}
+}

@@ -65,8 +65,9 @@ type APITokenRepository interface {
 type SessionRepository interface {
 	// StartSession stores a new session with its first refresh token.
 	StartSession(ctx context.Context, session domain.Session, first domain.RefreshToken) error
-	// Session returns a session, or domain.ErrSessionEnded when there is none.
-	Session(ctx context.Context, id string) (domain.Session, error)
+	// Session returns a session and its user, in one round trip since every request
+	// authenticated by a session needs both, or domain.ErrSessionEnded when there is none.
+	Session(ctx context.Context, id string) (domain.Session, *domain.User, error)
 	// Refresh runs exchange, in one transaction, on the refresh token stored under keyHash
 	// and its session (domain.ErrRefreshInvalid when there is none). When exchange returns
 	// the next token, the presented one is retired and the next stored; when it returns

@@ -28,14 +28,14 @@ func (s *Store) StartSession(_ context.Context, session domain.Session, first do
 }
 
 // Session implements ports.SessionRepository.
-func (s *Store) Session(_ context.Context, id string) (domain.Session, error) {
+func (s *Store) Session(_ context.Context, id string) (domain.Session, *domain.User, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	session, ok := s.sessions[id]
 	if !ok {
-		return domain.Session{}, domain.ErrSessionEnded
+		return domain.Session{}, nil, domain.ErrSessionEnded
 	}
-	return session, nil
+	return session, domain.UnmarshalUserFromDatabase(s.users[session.UserID]), nil
 }
 
 // Refresh implements ports.SessionRepository.

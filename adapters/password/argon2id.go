@@ -10,6 +10,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"runtime"
 	"strconv"
 	"strings"
 
@@ -60,14 +61,28 @@ var ErrMalformedHash = errors.New("password: malformed or unsupported hash")
 
 // Argon2id implements ports.PasswordHasher: it makes Argon2id hashes and reads them and the
 // Django formats.
-type Argon2id struct{}
+type Argon2id struct {
+	// slots admits one hash per core at a time. More would not finish sooner, and each
+	// Argon2id hash holds 19 MiB: 32 concurrent logins would need 600 MiB and thrash the
+	// caches. The others wait their turn.
+	slots chan struct{}
+}
 
 // NewArgon2id returns a hasher that makes OWASP-strength Argon2id hashes.
-func NewArgon2id() *Argon2id { return &Argon2id{} }
+func NewArgon2id() *Argon2id {
+	return &Argon2id{slots: make(chan struct{}, runtime.GOMAXPROCS(0))}
+}
+
+// work holds a slot until the returned function is called.
+func (a *Argon2id) work() (done func()) {
+	a.slots <- struct{}{}
+	return func() { <-a.slots }
+}
 
 // Hash returns `$argon2id$v=19$m=19456,t=2,p=1$<salt>$<key>` with a fresh random salt,
 // salt and key in unpadded standard base64 as the PHC format prescribes.
-func (*Argon2id) Hash(password string) (string, error) {
+func (a *Argon2id) Hash(password string) (string, error) {
+	defer a.work()()
 	salt := make([]byte, saltLen)
 	if _, err := rand.Read(salt); err != nil {
 		return "", fmt.Errorf("password: reading salt: %w", err)
@@ -83,7 +98,8 @@ func (*Argon2id) Hash(password string) (string, error) {
 // verifyDjango). A wrong password is (false, nil), and so is Django's unusable password
 // ("!..."); an encoded value that cannot be parsed, or asks for more work than the bounds
 // allow, is an error wrapping ErrMalformedHash.
-func (*Argon2id) Verify(encoded, password string) (bool, error) {
+func (a *Argon2id) Verify(encoded, password string) (bool, error) {
+	defer a.work()()
 	if !strings.HasPrefix(encoded, prefix) {
 		return verifyDjango(encoded, password)
 	}

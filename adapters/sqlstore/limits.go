@@ -37,6 +37,9 @@ func (s *Store) UpdateCounter(ctx context.Context, key string, change func(*doma
 		if changeErr = change(&c); changeErr != nil {
 			return changeErr
 		}
+		if c.N == row.N && c.At.UnixMilli() == row.At {
+			return nil // nothing changed: spare the write
+		}
 		row.N, row.At = c.N, c.At.UnixMilli()
 		if _, err := tx.NewUpdate().Model(&row).WherePK().Exec(ctx); err != nil {
 			return fmt.Errorf("write counter: %w", err)

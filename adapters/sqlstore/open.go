@@ -23,7 +23,7 @@ import (
 // Postgres pool limits: small, since several replicas share the server's connections.
 const (
 	pgMaxOpenConns    = 10
-	pgMaxIdleConns    = 5
+	pgMaxIdleConns    = pgMaxOpenConns // idle connections closed at once would be reopened at the next burst
 	pgConnMaxIdleTime = 5 * time.Minute
 	pgConnMaxLifetime = time.Hour
 )

@@ -18,10 +18,11 @@ var _ ports.SessionRepository = (*Store)(nil)
 type sessionRow struct {
 	bun.BaseModel `bun:"table:sessions,alias:s"`
 
-	ID        string `bun:"id,pk"`
-	UserID    int64  `bun:"user_id"`
-	StartedAt int64  `bun:"started_at"`
-	Revoked   bool   `bun:"revoked"`
+	ID        string   `bun:"id,pk"`
+	UserID    int64    `bun:"user_id"`
+	StartedAt int64    `bun:"started_at"`
+	Revoked   bool     `bun:"revoked"`
+	User      *userRow `bun:"rel:belongs-to,join:user_id=id"`
 }
 
 func (r sessionRow) session() domain.Session {
@@ -63,13 +64,17 @@ func (s *Store) StartSession(ctx context.Context, session domain.Session, first 
 	return nil
 }
 
-// Session implements ports.SessionRepository.
-func (s *Store) Session(ctx context.Context, id string) (domain.Session, error) {
+// Session implements ports.SessionRepository with one joined query.
+func (s *Store) Session(ctx context.Context, id string) (domain.Session, *domain.User, error) {
 	var row sessionRow
-	if err := s.db.NewSelect().Model(&row).Where("id = ?", id).Scan(ctx); err != nil {
-		return domain.Session{}, notFound("find session", err, domain.ErrSessionEnded)
+	if err := s.db.NewSelect().Model(&row).Relation("User").Where("s.id = ?", id).Scan(ctx); err != nil {
+		return domain.Session{}, nil, notFound("find session", err, domain.ErrSessionEnded)
 	}
-	return row.session(), nil
+	user, err := row.User.user()
+	if err != nil {
+		return domain.Session{}, nil, err
+	}
+	return row.session(), user, nil
 }
 
 // Refresh implements ports.SessionRepository: the presented token's row is locked, so of

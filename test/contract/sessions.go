@@ -45,13 +45,14 @@ func SessionRepository(t *testing.T, newStore func(t *testing.T) Store) {
 		t.Parallel()
 		s := newStore(t)
 		session, _ := start(t, s)
-		got, err := s.Session(t.Context(), session.ID)
+		got, user, err := s.Session(t.Context(), session.ID)
 		require.NoError(t, err)
 		assert.Equal(t, session.ID, got.ID)
 		assert.Equal(t, session.UserID, got.UserID)
 		assert.True(t, session.StartedAt.Equal(got.StartedAt))
 		assert.False(t, got.Revoked)
-		_, err = s.Session(t.Context(), "no such session")
+		assert.Equal(t, session.UserID, user.ID(), "the session's user comes with it")
+		_, _, err = s.Session(t.Context(), "no such session")
 		assert.ErrorIs(t, err, domain.ErrSessionEnded)
 	})
 
@@ -83,7 +84,7 @@ func SessionRepository(t *testing.T, newStore func(t *testing.T) Store) {
 		session, first := start(t, s)
 		require.NoError(t, s.Refresh(t.Context(), first.KeyHash, rotate(domain.RefreshToken{KeyHash: keyHash(), Session: session.ID, IssuedAt: epoch()})))
 		require.ErrorIs(t, s.Refresh(t.Context(), first.KeyHash, rotate(domain.RefreshToken{KeyHash: keyHash(), Session: session.ID, IssuedAt: epoch()})), domain.ErrRefreshReused)
-		got, err := s.Session(t.Context(), session.ID)
+		got, _, err := s.Session(t.Context(), session.ID)
 		require.NoError(t, err)
 		assert.True(t, got.Revoked)
 	})
@@ -135,7 +136,7 @@ func SessionRepository(t *testing.T, newStore func(t *testing.T) Store) {
 		s := newStore(t)
 		one, _ := start(t, s)
 		require.NoError(t, s.RevokeSession(t.Context(), one.ID))
-		got, err := s.Session(t.Context(), one.ID)
+		got, _, err := s.Session(t.Context(), one.ID)
 		require.NoError(t, err)
 		assert.True(t, got.Revoked)
 
@@ -144,7 +145,7 @@ func SessionRepository(t *testing.T, newStore func(t *testing.T) Store) {
 		require.NoError(t, s.StartSession(t.Context(), three, domain.RefreshToken{KeyHash: keyHash(), Session: three.ID, IssuedAt: epoch()}))
 		require.NoError(t, s.RevokeUserSessions(t.Context(), two.UserID))
 		for _, id := range []string{two.ID, three.ID} {
-			got, err := s.Session(t.Context(), id)
+			got, _, err := s.Session(t.Context(), id)
 			require.NoError(t, err)
 			assert.True(t, got.Revoked, id)
 		}
