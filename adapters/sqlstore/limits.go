@@ -2,6 +2,8 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 
@@ -21,16 +23,22 @@ type counterRow struct {
 	At  int64  `bun:"at"`
 }
 
-// UpdateCounter implements ports.LimitStore: the row is created if missing, then locked
-// for the transaction, so replicas updating one key take turns.
+// UpdateCounter implements ports.LimitStore: the row is locked for the transaction (created
+// first if missing), so replicas updating one key take turns.
 func (s *Store) UpdateCounter(ctx context.Context, key string, change func(*domain.Counter) error) error {
 	var changeErr error
 	err := s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-		if _, err := tx.NewInsert().Model(&counterRow{Key: key}).On("CONFLICT (key) DO NOTHING").Exec(ctx); err != nil {
-			return fmt.Errorf("create counter: %w", err)
-		}
 		var row counterRow
-		if err := s.forUpdate(tx.NewSelect().Model(&row).Where("key = ?", key)).Scan(ctx); err != nil {
+		load := func() error { return s.forUpdate(tx.NewSelect().Model(&row).Where("key = ?", key)).Scan(ctx) }
+		err := load()
+		if errors.Is(err, sql.ErrNoRows) {
+			// A new key: create its row (another replica may just have) and lock it.
+			if _, err := tx.NewInsert().Model(&counterRow{Key: key}).On("CONFLICT (key) DO NOTHING").Exec(ctx); err != nil {
+				return fmt.Errorf("create counter: %w", err)
+			}
+			err = load()
+		}
+		if err != nil {
 			return fmt.Errorf("load counter: %w", err)
 		}
 		c := domain.Counter{N: row.N, At: time.UnixMilli(row.At).UTC()}
