@@ -22,6 +22,7 @@ import (
 	"github.com/phoneauth/phoneauth/adapters/sms"
 	"github.com/phoneauth/phoneauth/domain"
 	"github.com/phoneauth/phoneauth/test/contract"
+	"github.com/phoneauth/phoneauth/test/harness"
 )
 
 const yunpianPath = "/v2/sms/single_send.json"
@@ -30,7 +31,7 @@ const yunpianPath = "/v2/sms/single_send.json"
 func TestSMSSender(t *testing.T) {
 	implementations := map[string]func(t *testing.T) contract.SMSHarness{
 		"console": func(t *testing.T) contract.SMSHarness {
-			var log syncBuffer
+			var log harness.SyncBuffer
 			return contract.SMSHarness{
 				Sender:    sms.NewConsole(slog.New(slog.NewJSONHandler(&log, nil))),
 				Delivered: func() []sms.Message { return consoleMessages(t, log.String()) },
@@ -360,22 +361,4 @@ func consoleMessages(t *testing.T, log string) []sms.Message {
 		out = append(out, sms.Message{Mobile: line.Mobile, Text: line.Text})
 	}
 	return out
-}
-
-// syncBuffer is a bytes.Buffer that concurrent sends may log to.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

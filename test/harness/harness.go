@@ -45,7 +45,7 @@ type Harness struct {
 	Metrics *metrics.Metrics
 	app     *fxtest.App
 	stopped bool
-	log     *syncBuffer
+	log     *SyncBuffer
 	// secrets collects every code, password and token the test saw, to check the log.
 	secrets []string
 }
@@ -75,7 +75,7 @@ func Start(t *testing.T, env map[string]string, fake *sms.Fake, clock *contract.
 	cfg, err := bootstrap.LoadConfig(func(k string) (string, bool) { v, ok := vars[k]; return v, ok })
 	require.NoError(t, err)
 
-	h := &Harness{t: t, SMS: fake, Clock: clock, log: &syncBuffer{}}
+	h := &Harness{t: t, SMS: fake, Clock: clock, log: &SyncBuffer{}}
 	logger := slog.New(slog.NewTextHandler(h.log, nil))
 	opts := []fx.Option{
 		bootstrap.Options(cfg, logger),
@@ -274,19 +274,19 @@ func Quote(s string) string {
 	return string(b)
 }
 
-// syncBuffer is a log sink that several goroutines write.
-type syncBuffer struct {
+// SyncBuffer is a log sink that several goroutines write.
+type SyncBuffer struct {
 	mu  sync.Mutex
 	buf bytes.Buffer
 }
 
-func (b *syncBuffer) Write(p []byte) (int, error) {
+func (b *SyncBuffer) Write(p []byte) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.Write(p)
 }
 
-func (b *syncBuffer) String() string {
+func (b *SyncBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
