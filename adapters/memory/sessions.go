@@ -86,23 +86,3 @@ func (s *Store) RevokeUserSessions(_ context.Context, userID int64) error {
 	}
 	return nil
 }
-
-// DeleteAPIToken implements ports.APITokenRepository.
-func (s *Store) DeleteAPIToken(_ context.Context, keyHash []byte) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	delete(s.tokens, string(keyHash))
-	return nil
-}
-
-// DeleteUserAPITokens implements ports.APITokenRepository.
-func (s *Store) DeleteUserAPITokens(_ context.Context, userID int64) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for k, t := range s.tokens {
-		if t.UserID == userID {
-			delete(s.tokens, k)
-		}
-	}
-	return nil
-}

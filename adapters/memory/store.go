@@ -219,6 +219,26 @@ func copyCode(c *domain.VerifyCode) *domain.VerifyCode {
 		c.SentAt(), c.ExpiresAt(), c.Attempts(), c.MaxAttempts(), c.Consumed())
 }
 
+// DeleteAPIToken implements ports.APITokenRepository.
+func (s *Store) DeleteAPIToken(_ context.Context, keyHash []byte) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.tokens, string(keyHash))
+	return nil
+}
+
+// DeleteUserAPITokens implements ports.APITokenRepository.
+func (s *Store) DeleteUserAPITokens(_ context.Context, userID int64) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for k, t := range s.tokens {
+		if t.UserID == userID {
+			delete(s.tokens, k)
+		}
+	}
+	return nil
+}
+
 var _ ports.Readiness = (*Store)(nil)
 
 // Ready implements ports.Readiness: memory is always there.
