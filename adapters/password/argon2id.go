@@ -14,8 +14,7 @@ import (
 	"strconv"
 	"strings"
 
-	"golang.org/x/crypto/argon2"
-
+	"github.com/phoneauth/phoneauth/adapters/password/internal/argon2"
 	"github.com/phoneauth/phoneauth/ports"
 )
 
@@ -59,35 +58,43 @@ var b64 = base64.RawStdEncoding.Strict()
 // parameters outside its bounds.
 var ErrMalformedHash = errors.New("password: malformed or unsupported hash")
 
+// workAreas admits one hash per core at a time, for every hasher of the process, and
+// lends each its Argon2 memory. More hashes at once would not finish sooner, and each
+// Argon2id hash holds 19 MiB: 32 concurrent logins would need 600 MiB and thrash the
+// caches. The others wait their turn.
+var workAreas = func() chan *argon2.WorkArea {
+	areas := make(chan *argon2.WorkArea, runtime.GOMAXPROCS(0))
+	for range cap(areas) {
+		areas <- argon2.NewWorkArea(memoryKiB)
+	}
+	return areas
+}()
+
 // Argon2id implements ports.PasswordHasher: it makes Argon2id hashes and reads them and the
 // Django formats.
-type Argon2id struct {
-	// slots admits one hash per core at a time. More would not finish sooner, and each
-	// Argon2id hash holds 19 MiB: 32 concurrent logins would need 600 MiB and thrash the
-	// caches. The others wait their turn.
-	slots chan struct{}
-}
+type Argon2id struct{}
 
 // NewArgon2id returns a hasher that makes OWASP-strength Argon2id hashes.
 func NewArgon2id() *Argon2id {
-	return &Argon2id{slots: make(chan struct{}, runtime.GOMAXPROCS(0))}
+	return &Argon2id{}
 }
 
-// work holds a slot until the returned function is called.
-func (a *Argon2id) work() (done func()) {
-	a.slots <- struct{}{}
-	return func() { <-a.slots }
+// work waits for a work area and holds it until the returned function is called.
+func work() (area *argon2.WorkArea, done func()) {
+	area = <-workAreas
+	return area, func() { workAreas <- area }
 }
 
 // Hash returns `$argon2id$v=19$m=19456,t=2,p=1$<salt>$<key>` with a fresh random salt,
 // salt and key in unpadded standard base64 as the PHC format prescribes.
-func (a *Argon2id) Hash(password string) (string, error) {
-	defer a.work()()
+func (*Argon2id) Hash(password string) (string, error) {
+	area, done := work()
+	defer done()
 	salt := make([]byte, saltLen)
 	if _, err := rand.Read(salt); err != nil {
 		return "", fmt.Errorf("password: reading salt: %w", err)
 	}
-	key := argon2.IDKey([]byte(password), salt, passes, memoryKiB, lanes, keyLen)
+	key := area.IDKey([]byte(password), salt, passes, memoryKiB, lanes, keyLen)
 	return fmt.Sprintf("%sv=%d$m=%d,t=%d,p=%d$%s$%s", prefix, argon2.Version, memoryKiB, passes, lanes,
 		b64.EncodeToString(salt), b64.EncodeToString(key)), nil
 }
@@ -98,16 +105,17 @@ func (a *Argon2id) Hash(password string) (string, error) {
 // verifyDjango). A wrong password is (false, nil), and so is Django's unusable password
 // ("!..."); an encoded value that cannot be parsed, or asks for more work than the bounds
 // allow, is an error wrapping ErrMalformedHash.
-func (a *Argon2id) Verify(encoded, password string) (bool, error) {
-	defer a.work()()
+func (*Argon2id) Verify(encoded, password string) (bool, error) {
+	area, done := work()
+	defer done()
 	if !strings.HasPrefix(encoded, prefix) {
-		return verifyDjango(encoded, password)
+		return verifyDjango(area, encoded, password)
 	}
 	h, err := parse(encoded)
 	if err != nil {
 		return false, err
 	}
-	return h.matches(password), nil
+	return h.matches(area, password), nil
 }
 
 // NeedsRehash is true for every hash Hash would not make: another format, or Argon2id with
@@ -129,10 +137,10 @@ type phc struct {
 	salt, key      []byte
 }
 
-func (h phc) matches(password string) bool {
-	derive := argon2.IDKey
+func (h phc) matches(area *argon2.WorkArea, password string) bool {
+	derive := area.IDKey
 	if h.variant == variantI {
-		derive = argon2.Key
+		derive = area.Key
 	}
 	key := derive([]byte(password), h.salt, h.passes, h.memory, h.lanes, uint32(len(h.key)))
 	return subtle.ConstantTimeCompare(key, h.key) == 1
