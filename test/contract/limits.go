@@ -69,6 +69,22 @@ func LimitStore(t *testing.T, newStore func(t *testing.T) Store) {
 		}))
 	})
 
+	t.Run("concurrent updates lose none", func(t *testing.T) {
+		t.Parallel()
+		s, key := newStore(t), newKey()
+		var wg sync.WaitGroup
+		for range concurrency {
+			wg.Go(func() {
+				assert.NoError(t, s.UpdateCounter(t.Context(), key, func(c *domain.Counter) error { c.N++; return nil }))
+			})
+		}
+		wg.Wait()
+		require.NoError(t, s.UpdateCounter(t.Context(), key, func(c *domain.Counter) error {
+			assert.Equal(t, concurrency, c.N)
+			return nil
+		}))
+	})
+
 	t.Run("concurrent takes never pass the limit", func(t *testing.T) {
 		t.Parallel()
 		s, key := newStore(t), newKey()
