@@ -1,14 +1,11 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"math"
-	"net"
 	"net/http"
 	"runtime"
 	"slices"
@@ -21,60 +18,6 @@ import (
 
 // userPassword is the password of every prepared user; it is never printed.
 const userPassword = "load test password"
-
-// client sends requests to the service over a pool of keep-alive connections.
-type client struct {
-	http    *http.Client
-	baseURL string
-	// oneIP sends every request as 127.0.0.1; otherwise client w claims an address of its
-	// own in X-Forwarded-For (the service trusts 127.0.0.1 as a proxy), as users would.
-	oneIP bool
-}
-
-// forwardedFor is the address client w claims: one of the IPv6 documentation prefix
-// (RFC 3849), which no traffic ever goes to.
-func forwardedFor(w int) string { return fmt.Sprintf("2001:db8::%x", w+1) }
-
-func newClient(baseURL string, concurrency int, oneIP bool) *client {
-	transport := &http.Transport{
-		Proxy:       nil, // the service is on loopback: never through a proxy of the environment
-		DialContext: (&net.Dialer{Timeout: 5 * time.Second}).DialContext,
-		// One idle connection per client at least, so that no request pays for a new one.
-		MaxIdleConns:        2 * concurrency,
-		MaxIdleConnsPerHost: 2 * concurrency,
-		IdleConnTimeout:     90 * time.Second,
-		DisableCompression:  true,
-	}
-	return &client{http: &http.Client{Transport: transport, Timeout: 30 * time.Second}, baseURL: baseURL, oneIP: oneIP}
-}
-
-// do sends a request of client w with an optional JSON body and returns the status and body.
-func (c *client) do(ctx context.Context, w int, method, path string, body []byte, authorization string) (int, []byte, error) {
-	var reader io.Reader
-	if body != nil {
-		reader = bytes.NewReader(body)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, c.baseURL+path, reader)
-	if err != nil {
-		return 0, nil, err
-	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if authorization != "" {
-		req.Header.Set("Authorization", authorization)
-	}
-	if !c.oneIP {
-		req.Header.Set("X-Forwarded-For", forwardedFor(w))
-	}
-	res, err := c.http.Do(req)
-	if err != nil {
-		return 0, nil, err
-	}
-	defer res.Body.Close()
-	raw, err := io.ReadAll(res.Body)
-	return res.StatusCode, raw, err
-}
 
 func jsonBody(fields map[string]string) []byte {
 	raw, _ := json.Marshal(fields) // a map of strings always encodes
