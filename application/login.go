@@ -70,22 +70,22 @@ func (a *Accounts) verifyCredentials(ctx context.Context, client ports.Client, c
 	); errs != nil {
 		return nil, errs
 	}
-	now := a.deps.Clock.Now()
-	ipKey := "login:ip:" + client.IP
-	if err := a.admit(ctx, ipKey, now, a.cfg.Limits.LoginClientIP, domain.LimitLoginIP); err != nil {
-		return nil, err
-	}
 	user, err := a.deps.Users.ByLogin(ctx, username)
 	if err != nil && !errors.Is(err, domain.ErrUserNotFound) {
 		return nil, err
 	}
+	ipKey := "login:ip:" + client.IP
 	accountKey := "login:name:" + username
 	encoded := a.dummyHash
 	if user != nil {
 		accountKey = "login:user:" + strconv.FormatInt(user.ID(), 10)
 		encoded = user.PasswordHash()
 	}
-	if err := a.admit(ctx, accountKey, now, a.cfg.Limits.LoginAccount, domain.LimitLoginAccount); err != nil {
+	// The client IP first: a refused IP does not count against the account.
+	now := a.deps.Clock.Now()
+	if err := a.admit(ctx, now,
+		loginLimit{ipKey, a.cfg.Limits.LoginClientIP, domain.LimitLoginIP},
+		loginLimit{accountKey, a.cfg.Limits.LoginAccount, domain.LimitLoginAccount}); err != nil {
 		return nil, err
 	}
 	ok, err := a.deps.Passwords.Verify(encoded, password)
@@ -95,10 +95,10 @@ func (a *Accounts) verifyCredentials(ctx context.Context, client ports.Client, c
 	if !ok || user == nil || !user.Active() {
 		return nil, domain.FieldErrors{{Field: "non_field_errors", Err: domain.ErrInvalidCredentials}}
 	}
-	if err := a.deps.Limits.UpdateCounter(ctx, accountKey, func(c *domain.Counter) error { c.Reset(); return nil }); err != nil {
-		return nil, err
-	}
-	if err := a.deps.Limits.UpdateCounter(ctx, ipKey, func(c *domain.Counter) error { c.Refund(); return nil }); err != nil {
+	err = a.deps.Limits.UpdateCounters(ctx,
+		ports.CounterChange{Key: accountKey, Change: func(c *domain.Counter) error { c.Reset(); return nil }},
+		ports.CounterChange{Key: ipKey, Change: func(c *domain.Counter) error { c.Refund(); return nil }})
+	if err != nil {
 		return nil, err
 	}
 	if a.deps.Passwords.NeedsRehash(encoded) {
@@ -120,11 +120,30 @@ func (a *Accounts) upgradeHash(ctx context.Context, user *domain.User, password 
 	})
 }
 
-// admit claims a login attempt for key, or refuses it while key must wait.
-func (a *Accounts) admit(ctx context.Context, key string, now time.Time, b domain.Backoff, reason domain.LimitReason) error {
-	err := a.deps.Limits.UpdateCounter(ctx, key, func(c *domain.Counter) error { return c.Admit(now, b) })
+// loginLimit is a login backoff and the counter it keeps.
+type loginLimit struct {
+	key     string
+	backoff domain.Backoff
+	reason  domain.LimitReason
+}
+
+// admit claims a login attempt against each limit, in order, or refuses it at the first
+// that must still wait; the claims before that one stand.
+func (a *Accounts) admit(ctx context.Context, now time.Time, limits ...loginLimit) error {
+	var refused domain.LimitReason
+	changes := make([]ports.CounterChange, len(limits))
+	for i, l := range limits {
+		changes[i] = ports.CounterChange{Key: l.key, Change: func(c *domain.Counter) error {
+			err := c.Admit(now, l.backoff)
+			if err != nil {
+				refused = l.reason
+			}
+			return err
+		}}
+	}
+	err := a.deps.Limits.UpdateCounters(ctx, changes...)
 	if errors.Is(err, domain.ErrThrottled) {
-		a.deps.Observer.Refused(reason)
+		a.deps.Observer.Refused(refused)
 	}
 	return err
 }

@@ -68,13 +68,7 @@ func (a *Accounts) redeem(ctx context.Context, username, code, password string, 
 	// Every verification counts against the mobile's daily budget, across resends, so
 	// that new codes do not buy an attacker new guesses.
 	now := a.deps.Clock.Now()
-	err = a.deps.Limits.UpdateCounter(ctx, "code:mobile:"+mobile.String(), func(c *domain.Counter) error {
-		return c.Take(now, 24*time.Hour, a.cfg.Limits.CodeDaily)
-	})
-	if err != nil {
-		if errors.Is(err, domain.ErrThrottled) {
-			a.deps.Observer.Refused(domain.LimitCodeFailures)
-		}
+	if err := a.takeQuotas(ctx, now, quota{"code:mobile:" + mobile.String(), 24 * time.Hour, a.cfg.Limits.CodeDaily, domain.LimitCodeFailures}); err != nil {
 		return nil, err
 	}
 	submitted := a.deps.Secrets.CodeHash(mobile.String(), code)

@@ -117,7 +117,7 @@ func (a *Accounts) ChangePassword(ctx context.Context, client ports.Client, call
 	}
 	user := caller.User
 	accountKey := "login:user:" + strconv.FormatInt(user.ID(), 10)
-	if err := a.admit(ctx, accountKey, a.deps.Clock.Now(), a.cfg.Limits.LoginAccount, domain.LimitLoginAccount); err != nil {
+	if err := a.admit(ctx, a.deps.Clock.Now(), loginLimit{accountKey, a.cfg.Limits.LoginAccount, domain.LimitLoginAccount}); err != nil {
 		return ports.Tokens{}, err
 	}
 	ok, err := a.deps.Passwords.Verify(user.PasswordHash(), oldPassword)
@@ -131,7 +131,7 @@ func (a *Accounts) ChangePassword(ctx context.Context, client ports.Client, call
 	if err != nil {
 		return ports.Tokens{}, err
 	}
-	if err := a.deps.Limits.UpdateCounter(ctx, accountKey, func(c *domain.Counter) error { c.Reset(); return nil }); err != nil {
+	if err := a.deps.Limits.UpdateCounters(ctx, ports.CounterChange{Key: accountKey, Change: func(c *domain.Counter) error { c.Reset(); return nil }}); err != nil {
 		return ports.Tokens{}, err
 	}
 	if err := a.endAllSessions(ctx, user.ID(), func(u *domain.User) { u.ChangePassword(hash) }); err != nil {

@@ -80,10 +80,18 @@ type SessionRepository interface {
 
 // LimitStore keeps the counters of the abuse limits where every replica sees them.
 type LimitStore interface {
-	// UpdateCounter runs change on the counter stored under key (the zero Counter when there is
-	// none) and stores the result, atomically: concurrent updates of one key, on any
-	// replica, are serialised. When change fails nothing is written.
-	UpdateCounter(ctx context.Context, key string, change func(*domain.Counter) error) error
+	// UpdateCounters runs each change, in order, on the counter stored under its key (the
+	// zero Counter when there is none) and stores the results, atomically: concurrent
+	// updates of a key, on any replica, are serialised. The first change that fails stops
+	// the rest: the changes before it are stored, it and those after it are not, and its
+	// error is returned.
+	UpdateCounters(ctx context.Context, changes ...CounterChange) error
+}
+
+// CounterChange is a change of the counter stored under Key.
+type CounterChange struct {
+	Key    string
+	Change func(*domain.Counter) error
 }
 
 // Observer is told what happens, for metrics. Calls must be cheap and safe for

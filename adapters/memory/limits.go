@@ -3,20 +3,21 @@ package memory
 import (
 	"context"
 
-	"github.com/phoneauth/phoneauth/domain"
 	"github.com/phoneauth/phoneauth/ports"
 )
 
 var _ ports.LimitStore = (*Store)(nil)
 
-// UpdateCounter implements ports.LimitStore.
-func (s *Store) UpdateCounter(_ context.Context, key string, change func(*domain.Counter) error) error {
+// UpdateCounters implements ports.LimitStore.
+func (s *Store) UpdateCounters(_ context.Context, changes ...ports.CounterChange) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	c := s.counters[key]
-	if err := change(&c); err != nil {
-		return err
+	for _, ch := range changes {
+		c := s.counters[ch.Key]
+		if err := ch.Change(&c); err != nil {
+			return err
+		}
+		s.counters[ch.Key] = c
 	}
-	s.counters[key] = c
 	return nil
 }

@@ -2,9 +2,9 @@ package sqlstore
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -23,42 +23,86 @@ type counterRow struct {
 	At  int64  `bun:"at"`
 }
 
-// UpdateCounter implements ports.LimitStore: the row is locked for the transaction (created
-// first if missing), so replicas updating one key take turns.
-func (s *Store) UpdateCounter(ctx context.Context, key string, change func(*domain.Counter) error) error {
-	var changeErr error
-	err := s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-		var row counterRow
-		load := func() error { return s.forUpdate(tx.NewSelect().Model(&row).Where("key = ?", key)).Scan(ctx) }
-		err := load()
-		if errors.Is(err, sql.ErrNoRows) {
-			// A new key: create its row (another replica may just have) and lock it.
-			if _, err := tx.NewInsert().Model(&counterRow{Key: key}).On("CONFLICT (key) DO NOTHING").Exec(ctx); err != nil {
-				return fmt.Errorf("create counter: %w", err)
+// UpdateCounters implements ports.LimitStore in one transaction whatever the number of
+// counters: it locks their rows in key order, so that transactions naming the same keys in
+// other orders cannot deadlock, and writes the changed ones in one statement. Rows that do
+// not exist yet are created first, outside it (another replica may be creating them too),
+// and the transaction is run again.
+func (s *Store) UpdateCounters(ctx context.Context, changes ...ports.CounterChange) error {
+	keys := make([]string, 0, len(changes))
+	for _, ch := range changes {
+		keys = append(keys, ch.Key)
+	}
+	slices.Sort(keys)
+	keys = slices.Compact(keys)
+	for {
+		var changeErr error
+		var missing []counterRow
+		err := s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+			var rows []counterRow
+			if err := s.forUpdate(tx.NewSelect().Model(&rows).Where("key IN (?)", bun.In(keys)).Order("key")).Scan(ctx); err != nil {
+				return fmt.Errorf("load counters: %w", err)
 			}
-			err = load()
-		}
+			missing = absent(keys, rows)
+			if len(missing) > 0 {
+				return nil
+			}
+			var changed []counterRow
+			changed, changeErr = apply(rows, changes)
+			if len(changed) == 0 {
+				return nil
+			}
+			_, err := tx.NewInsert().Model(&changed).
+				On("CONFLICT (key) DO UPDATE").Set("n = EXCLUDED.n").Set("at = EXCLUDED.at").Exec(ctx)
+			if err != nil {
+				return fmt.Errorf("write counters: %w", err)
+			}
+			return nil
+		})
 		if err != nil {
-			return fmt.Errorf("load counter: %w", err)
+			return wrap("update counters", err)
 		}
-		c := domain.Counter{N: row.N, At: time.UnixMilli(row.At).UTC()}
-		if changeErr = change(&c); changeErr != nil {
+		if len(missing) == 0 {
 			return changeErr
 		}
-		if c.N == row.N && c.At.UnixMilli() == row.At {
-			return nil // nothing changed: spare the write
+		if _, err := s.db.NewInsert().Model(&missing).On("CONFLICT (key) DO NOTHING").Exec(ctx); err != nil {
+			return wrap("create counters", err)
 		}
-		row.N, row.At = c.N, c.At.UnixMilli()
-		if _, err := tx.NewUpdate().Model(&row).WherePK().Exec(ctx); err != nil {
-			return fmt.Errorf("write counter: %w", err)
-		}
-		return nil
-	})
-	switch {
-	case changeErr != nil:
-		return changeErr
-	case err != nil:
-		return wrap("update counter", err)
 	}
-	return nil
+}
+
+// absent returns a zero row for each of keys (sorted) that rows (sorted by key) lack.
+func absent(keys []string, rows []counterRow) []counterRow {
+	var missing []counterRow
+	for _, key := range keys {
+		if _, found := slices.BinarySearchFunc(rows, key, func(r counterRow, k string) int { return strings.Compare(r.Key, k) }); !found {
+			missing = append(missing, counterRow{Key: key})
+		}
+	}
+	return missing
+}
+
+// apply runs changes in order on rows, until one fails, and returns the rows that changed
+// and that failure.
+func apply(rows []counterRow, changes []ports.CounterChange) ([]counterRow, error) {
+	counters := make(map[string]domain.Counter, len(rows))
+	for _, r := range rows {
+		counters[r.Key] = domain.Counter{N: r.N, At: time.UnixMilli(r.At).UTC()}
+	}
+	var err error
+	for _, ch := range changes {
+		c := counters[ch.Key]
+		if err = ch.Change(&c); err != nil {
+			break
+		}
+		counters[ch.Key] = c
+	}
+	var changed []counterRow
+	for _, r := range rows {
+		c := counters[r.Key]
+		if next := (counterRow{Key: r.Key, N: c.N, At: c.At.UnixMilli()}); next != r {
+			changed = append(changed, next)
+		}
+	}
+	return changed, err
 }

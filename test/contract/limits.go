@@ -12,18 +12,34 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/phoneauth/phoneauth/domain"
+	"github.com/phoneauth/phoneauth/ports"
 )
 
-// LimitStore is the contract of ports.LimitStore: counters round-trip, a failing change
-// writes nothing, and concurrent updates of one key are serialised.
+// LimitStore is the contract of ports.LimitStore: counters round-trip, changes apply in
+// order up to the first that fails, and concurrent updates of a key are serialised, in
+// whatever order they name their keys.
 func LimitStore(t *testing.T, newStore func(t *testing.T) Store) {
 	newKey := func() string { return fmt.Sprintf("test:%d", rand.Int64()) }
+	// update changes one counter.
+	update := func(t *testing.T, s Store, key string, change func(*domain.Counter) error) error {
+		return s.UpdateCounters(t.Context(), ports.CounterChange{Key: key, Change: change})
+	}
+	// set returns a change that sets the counter to n.
+	set := func(n int) func(*domain.Counter) error {
+		return func(c *domain.Counter) error { c.N = n; return nil }
+	}
+	// count reads the counter under key.
+	count := func(t *testing.T, s Store, key string) int {
+		var n int
+		require.NoError(t, update(t, s, key, func(c *domain.Counter) error { n = c.N; return nil }))
+		return n
+	}
 
 	t.Run("a new key starts at the zero counter", func(t *testing.T) {
 		t.Parallel()
 		s := newStore(t)
 		var seen domain.Counter
-		require.NoError(t, s.UpdateCounter(t.Context(), newKey(), func(c *domain.Counter) error {
+		require.NoError(t, update(t, s, newKey(), func(c *domain.Counter) error {
 			seen = *c
 			return nil
 		}))
@@ -35,11 +51,11 @@ func LimitStore(t *testing.T, newStore func(t *testing.T) Store) {
 		t.Parallel()
 		s, key := newStore(t), newKey()
 		at := epoch().Add(1234 * time.Millisecond)
-		require.NoError(t, s.UpdateCounter(t.Context(), key, func(c *domain.Counter) error {
+		require.NoError(t, update(t, s, key, func(c *domain.Counter) error {
 			c.N, c.At = 7, at
 			return nil
 		}))
-		require.NoError(t, s.UpdateCounter(t.Context(), key, func(c *domain.Counter) error {
+		require.NoError(t, update(t, s, key, func(c *domain.Counter) error {
 			assert.Equal(t, 7, c.N)
 			assert.True(t, at.Equal(c.At), "got %v", c.At)
 			return nil
@@ -49,11 +65,11 @@ func LimitStore(t *testing.T, newStore func(t *testing.T) Store) {
 	t.Run("a failing change writes nothing and returns its error", func(t *testing.T) {
 		t.Parallel()
 		s, key := newStore(t), newKey()
-		require.NoError(t, s.UpdateCounter(t.Context(), key, func(c *domain.Counter) error { c.N = 1; return nil }))
+		require.NoError(t, update(t, s, key, func(c *domain.Counter) error { c.N = 1; return nil }))
 		boom := errors.New("boom")
-		err := s.UpdateCounter(t.Context(), key, func(c *domain.Counter) error { c.N = 99; return boom })
+		err := update(t, s, key, func(c *domain.Counter) error { c.N = 99; return boom })
 		require.ErrorIs(t, err, boom)
-		require.NoError(t, s.UpdateCounter(t.Context(), key, func(c *domain.Counter) error {
+		require.NoError(t, update(t, s, key, func(c *domain.Counter) error {
 			assert.Equal(t, 1, c.N)
 			return nil
 		}))
@@ -62,8 +78,8 @@ func LimitStore(t *testing.T, newStore func(t *testing.T) Store) {
 	t.Run("keys are independent", func(t *testing.T) {
 		t.Parallel()
 		s, a, b := newStore(t), newKey(), newKey()
-		require.NoError(t, s.UpdateCounter(t.Context(), a, func(c *domain.Counter) error { c.N = 3; return nil }))
-		require.NoError(t, s.UpdateCounter(t.Context(), b, func(c *domain.Counter) error {
+		require.NoError(t, update(t, s, a, func(c *domain.Counter) error { c.N = 3; return nil }))
+		require.NoError(t, update(t, s, b, func(c *domain.Counter) error {
 			assert.Zero(t, c.N)
 			return nil
 		}))
@@ -75,11 +91,11 @@ func LimitStore(t *testing.T, newStore func(t *testing.T) Store) {
 		var wg sync.WaitGroup
 		for range concurrency {
 			wg.Go(func() {
-				assert.NoError(t, s.UpdateCounter(t.Context(), key, func(c *domain.Counter) error { c.N++; return nil }))
+				assert.NoError(t, update(t, s, key, func(c *domain.Counter) error { c.N++; return nil }))
 			})
 		}
 		wg.Wait()
-		require.NoError(t, s.UpdateCounter(t.Context(), key, func(c *domain.Counter) error {
+		require.NoError(t, update(t, s, key, func(c *domain.Counter) error {
 			assert.Equal(t, concurrency, c.N)
 			return nil
 		}))
@@ -95,7 +111,7 @@ func LimitStore(t *testing.T, newStore func(t *testing.T) Store) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				results[i] = s.UpdateCounter(t.Context(), key, func(c *domain.Counter) error {
+				results[i] = update(t, s, key, func(c *domain.Counter) error {
 					return c.Take(epoch(), time.Hour, limit)
 				})
 			}()
@@ -111,4 +127,49 @@ func LimitStore(t *testing.T, newStore func(t *testing.T) Store) {
 		}
 		assert.Equal(t, limit, allowed)
 	})
+
+	t.Run("changes apply in order up to the first that fails", func(t *testing.T) {
+		t.Parallel()
+		s, a, b, c := newStore(t), newKey(), newKey(), newKey()
+		boom := errors.New("boom")
+		err := s.UpdateCounters(t.Context(),
+			ports.CounterChange{Key: a, Change: set(1)},
+			ports.CounterChange{Key: b, Change: func(c *domain.Counter) error { c.N = 2; return boom }},
+			ports.CounterChange{Key: c, Change: set(3)})
+		require.ErrorIs(t, err, boom)
+		assert.Equal(t, 1, count(t, s, a), "the change before the failure is stored")
+		assert.Zero(t, count(t, s, b), "the failing change is not")
+		assert.Zero(t, count(t, s, c), "nor the one after it")
+	})
+
+	t.Run("a key named twice gets both changes in order", func(t *testing.T) {
+		t.Parallel()
+		s, key := newStore(t), newKey()
+		require.NoError(t, s.UpdateCounters(t.Context(),
+			ports.CounterChange{Key: key, Change: set(5)},
+			ports.CounterChange{Key: key, Change: func(c *domain.Counter) error { c.N *= 2; return nil }}))
+		assert.Equal(t, 10, count(t, s, key))
+	})
+
+	t.Run("concurrent updates naming keys in opposite orders lose none", func(t *testing.T) {
+		t.Parallel()
+		s, a, b := newStore(t), newKey(), newKey()
+		increment := func(c *domain.Counter) error { c.N++; return nil }
+		var wg sync.WaitGroup
+		for i := range concurrency {
+			first, second := a, b
+			if i%2 == 1 {
+				first, second = b, a
+			}
+			wg.Go(func() {
+				assert.NoError(t, s.UpdateCounters(t.Context(),
+					ports.CounterChange{Key: first, Change: increment},
+					ports.CounterChange{Key: second, Change: increment}))
+			})
+		}
+		wg.Wait()
+		assert.Equal(t, concurrency, count(t, s, a))
+		assert.Equal(t, concurrency, count(t, s, b))
+	})
+
 }
