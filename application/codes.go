@@ -65,41 +65,13 @@ func (a *Accounts) SendCode(ctx context.Context, client ports.Client, field port
 // order: a refused quota leaves those after it untouched. The global counter is every
 // request's, so its row is locked alone, for as short a time as possible.
 func (a *Accounts) takeSendQuotas(ctx context.Context, client ports.Client, mobile domain.Mobile, now time.Time) error {
-	err := a.takeQuotas(ctx, now,
-		quota{"sms:mobile:" + mobile.String(), 24 * time.Hour, a.cfg.Limits.MobileDaily, domain.LimitMobileDaily},
-		quota{"sms:ip:" + client.IP, time.Hour, a.cfg.Limits.IPHourly, domain.LimitIPHourly})
+	err := a.checkLimits(ctx,
+		take("sms:mobile:"+mobile.String(), now, 24*time.Hour, a.cfg.Limits.MobileDaily, domain.LimitMobileDaily),
+		take("sms:ip:"+client.IP, now, time.Hour, a.cfg.Limits.IPHourly, domain.LimitIPHourly))
 	if err != nil {
 		return err
 	}
-	return a.takeQuotas(ctx, now, quota{"sms:global", time.Hour, a.cfg.Limits.GlobalHourly, domain.LimitGlobalHourly})
-}
-
-// quota is a fixed-window limit and the counter it keeps.
-type quota struct {
-	key    string
-	window time.Duration
-	limit  int
-	reason domain.LimitReason
-}
-
-// takeQuotas counts one event against each quota, in order, up to the first that refuses.
-func (a *Accounts) takeQuotas(ctx context.Context, now time.Time, quotas ...quota) error {
-	var refused domain.LimitReason
-	changes := make([]ports.CounterChange, len(quotas))
-	for i, q := range quotas {
-		changes[i] = ports.CounterChange{Key: q.key, Change: func(c *domain.Counter) error {
-			err := c.Take(now, q.window, q.limit)
-			if err != nil {
-				refused = q.reason
-			}
-			return err
-		}}
-	}
-	err := a.deps.Limits.UpdateCounters(ctx, changes...)
-	if errors.Is(err, domain.ErrThrottled) {
-		a.deps.Observer.Refused(refused)
-	}
-	return err
+	return a.checkLimits(ctx, take("sms:global", now, time.Hour, a.cfg.Limits.GlobalHourly, domain.LimitGlobalHourly))
 }
 
 // deliver sends a new code, or, to a registered mobile under enumeration protection,

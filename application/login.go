@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"time"
 
 	"github.com/phoneauth/phoneauth/domain"
 	"github.com/phoneauth/phoneauth/ports"
@@ -83,9 +82,9 @@ func (a *Accounts) verifyCredentials(ctx context.Context, client ports.Client, c
 	}
 	// The client IP first: a refused IP does not count against the account.
 	now := a.deps.Clock.Now()
-	if err := a.admit(ctx, now,
-		loginLimit{ipKey, a.cfg.Limits.LoginClientIP, domain.LimitLoginIP},
-		loginLimit{accountKey, a.cfg.Limits.LoginAccount, domain.LimitLoginAccount}); err != nil {
+	if err := a.checkLimits(ctx,
+		admission(ipKey, now, a.cfg.Limits.LoginClientIP, domain.LimitLoginIP),
+		admission(accountKey, now, a.cfg.Limits.LoginAccount, domain.LimitLoginAccount)); err != nil {
 		return nil, err
 	}
 	ok, err := a.deps.Passwords.Verify(encoded, password)
@@ -118,32 +117,4 @@ func (a *Accounts) upgradeHash(ctx context.Context, user *domain.User, password 
 		u.UpgradePasswordHash(hash)
 		return nil
 	})
-}
-
-// loginLimit is a login backoff and the counter it keeps.
-type loginLimit struct {
-	key     string
-	backoff domain.Backoff
-	reason  domain.LimitReason
-}
-
-// admit claims a login attempt against each limit, in order, or refuses it at the first
-// that must still wait; the claims before that one stand.
-func (a *Accounts) admit(ctx context.Context, now time.Time, limits ...loginLimit) error {
-	var refused domain.LimitReason
-	changes := make([]ports.CounterChange, len(limits))
-	for i, l := range limits {
-		changes[i] = ports.CounterChange{Key: l.key, Change: func(c *domain.Counter) error {
-			err := c.Admit(now, l.backoff)
-			if err != nil {
-				refused = l.reason
-			}
-			return err
-		}}
-	}
-	err := a.deps.Limits.UpdateCounters(ctx, changes...)
-	if errors.Is(err, domain.ErrThrottled) {
-		a.deps.Observer.Refused(refused)
-	}
-	return err
 }

@@ -68,7 +68,7 @@ func (a *Accounts) redeem(ctx context.Context, username, code, password string, 
 	// Every verification counts against the mobile's daily budget, across resends, so
 	// that new codes do not buy an attacker new guesses.
 	now := a.deps.Clock.Now()
-	if err := a.takeQuotas(ctx, now, quota{"code:mobile:" + mobile.String(), 24 * time.Hour, a.cfg.Limits.CodeDaily, domain.LimitCodeFailures}); err != nil {
+	if err := a.checkLimits(ctx, take("code:mobile:"+mobile.String(), now, 24*time.Hour, a.cfg.Limits.CodeDaily, domain.LimitCodeFailures)); err != nil {
 		return nil, err
 	}
 	submitted := a.deps.Secrets.CodeHash(mobile.String(), code)

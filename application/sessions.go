@@ -117,7 +117,7 @@ func (a *Accounts) ChangePassword(ctx context.Context, client ports.Client, call
 	}
 	user := caller.User
 	accountKey := "login:user:" + strconv.FormatInt(user.ID(), 10)
-	if err := a.admit(ctx, a.deps.Clock.Now(), loginLimit{accountKey, a.cfg.Limits.LoginAccount, domain.LimitLoginAccount}); err != nil {
+	if err := a.checkLimits(ctx, admission(accountKey, a.deps.Clock.Now(), a.cfg.Limits.LoginAccount, domain.LimitLoginAccount)); err != nil {
 		return ports.Tokens{}, err
 	}
 	ok, err := a.deps.Passwords.Verify(user.PasswordHash(), oldPassword)
