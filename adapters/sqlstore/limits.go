@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -24,8 +23,8 @@ type counterRow struct {
 }
 
 // UpdateCounters implements ports.LimitStore in one transaction whatever the number of
-// counters: it locks their rows in key order, so that transactions naming the same keys in
-// other orders cannot deadlock, and writes the changed ones in one statement. Rows that do
+// counters: it locks their rows in the database's order of keys, so that transactions
+// naming the same keys in other orders cannot deadlock, and writes the changed ones in one statement. Rows that do
 // not exist yet are created first, outside it (another replica may be creating them too),
 // and the transaction is run again.
 func (s *Store) UpdateCounters(ctx context.Context, changes ...ports.CounterChange) error {
@@ -71,11 +70,16 @@ func (s *Store) UpdateCounters(ctx context.Context, changes ...ports.CounterChan
 	}
 }
 
-// absent returns a zero row for each of keys (sorted) that rows (sorted by key) lack.
+// absent returns a zero row for each of keys that rows lack. (The database sorts rows by
+// its collation, which need not be Go's order of strings.)
 func absent(keys []string, rows []counterRow) []counterRow {
+	found := make(map[string]bool, len(rows))
+	for _, r := range rows {
+		found[r.Key] = true
+	}
 	var missing []counterRow
 	for _, key := range keys {
-		if _, found := slices.BinarySearchFunc(rows, key, func(r counterRow, k string) int { return strings.Compare(r.Key, k) }); !found {
+		if !found[key] {
 			missing = append(missing, counterRow{Key: key})
 		}
 	}
