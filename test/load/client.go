@@ -8,16 +8,18 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 )
 
 // client sends HTTP/1.1 requests to the service over a pool of keep-alive connections.
 // It writes requests and reads answers itself: net/http's client cost the generator
 // about half a core at 7,000 requests a second, taken from the service it measures on
-// the same machine. It knows just enough HTTP for this service's answers, which always
-// carry a Content-Length.
+// the same machine. It knows just enough HTTP for this service's answers, which carry a
+// Content-Length unless they have no body (1xx, 204, 304).
 type client struct {
 	addr string // host:port of the service
 	// oneIP sends every request as 127.0.0.1; otherwise client w claims an address of its
@@ -44,18 +46,18 @@ type conn struct {
 	req []byte
 }
 
-// get returns an idle connection, or a new one.
-func (c *client) get() (*conn, error) {
+// get returns an idle connection, and true, or a new one.
+func (c *client) get() (*conn, bool, error) {
 	select {
 	case cn := <-c.idle:
-		return cn, nil
+		return cn, true, nil
 	default:
 	}
 	nc, err := net.DialTimeout("tcp", c.addr, 5*time.Second)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	return &conn{Conn: nc, r: bufio.NewReaderSize(nc, 16<<10)}, nil
+	return &conn{Conn: nc, r: bufio.NewReaderSize(nc, 16<<10)}, false, nil
 }
 
 // put keeps cn for the next request, or closes it when the pool is full.
@@ -69,21 +71,36 @@ func (c *client) put(cn *conn) {
 
 // do sends a request of client w with an optional JSON body and returns the status and body.
 func (c *client) do(ctx context.Context, w int, method, path string, body []byte, authorization string) (int, []byte, error) {
-	cn, err := c.get()
-	if err != nil {
-		return 0, nil, err
+	for {
+		cn, reused, err := c.get()
+		if err != nil {
+			return 0, nil, err
+		}
+		cn.req = c.request(cn.req[:0], w, method, path, body, authorization)
+		status, raw, keep, err := cn.roundTrip(ctx)
+		if err != nil || !keep {
+			cn.Close()
+		} else {
+			c.put(cn)
+		}
+		// A kept connection that the service closed while it was idle fails before any
+		// answer: the request never reached the service, so it goes again on another.
+		if reused && errors.Is(err, errNoAnswer) && ctx.Err() == nil {
+			continue
+		}
+		return status, raw, err
 	}
-	deadline := time.Now().Add(requestTimeout)
-	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
-		deadline = d
+}
+
+// errNoAnswer is a connection the service closed before the first byte of an answer.
+var errNoAnswer = errors.New("connection closed before an answer")
+
+// closed marks err with errNoAnswer when it says the service closed the connection.
+func closed(err error) error {
+	if errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) {
+		return fmt.Errorf("%w: %w", errNoAnswer, err)
 	}
-	status, raw, keep, err := cn.roundTrip(deadline, c.request(cn.req[:0], w, method, path, body, authorization))
-	if err != nil || !keep {
-		cn.Close()
-	} else {
-		c.put(cn)
-	}
-	return status, raw, err
+	return err
 }
 
 // request appends the request's bytes to b.
@@ -102,18 +119,22 @@ func (c *client) request(b []byte, w int, method, path string, body []byte, auth
 	return append(b, body...)
 }
 
-// roundTrip writes req and reads the answer: its status, its body, and whether the
-// connection may carry another request.
-func (cn *conn) roundTrip(deadline time.Time, req []byte) (status int, body []byte, keep bool, err error) {
-	cn.req = req
-	if err := cn.SetDeadline(deadline); err != nil {
+// roundTrip writes cn.req and reads the answer: its status, its body, and whether the
+// connection may carry another request. It gives up after requestTimeout, or when ctx ends.
+func (cn *conn) roundTrip(ctx context.Context) (status int, body []byte, keep bool, err error) {
+	if err := cn.SetDeadline(time.Now().Add(requestTimeout)); err != nil {
 		return 0, nil, false, err
 	}
-	if _, err := cn.Write(req); err != nil {
-		return 0, nil, false, err
+	stop := context.AfterFunc(ctx, func() { _ = cn.SetDeadline(time.Now()) })
+	defer stop()
+	if _, err := cn.Write(cn.req); err != nil {
+		return 0, nil, false, closed(err)
 	}
 	line, err := cn.r.ReadSlice('\n')
 	if err != nil {
+		if len(line) == 0 {
+			err = closed(err)
+		}
 		return 0, nil, false, err
 	}
 	// "HTTP/1.1 200 OK\r\n"
@@ -147,7 +168,10 @@ func (cn *conn) roundTrip(deadline time.Time, req []byte) (status int, body []by
 		}
 	}
 	if length < 0 {
-		return 0, nil, false, errors.New("answer without Content-Length")
+		if status >= 200 && status != http.StatusNoContent && status != http.StatusNotModified {
+			return 0, nil, false, errors.New("answer without Content-Length")
+		}
+		length = 0
 	}
 	body = make([]byte, length)
 	if _, err := io.ReadFull(cn.r, body); err != nil {
