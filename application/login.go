@@ -80,7 +80,9 @@ func (a *Accounts) verifyCredentials(ctx context.Context, client ports.Client, c
 		accountKey = "login:user:" + strconv.FormatInt(user.ID(), 10)
 		encoded = user.PasswordHash()
 	}
-	// The client IP first: a refused IP does not count against the account.
+	// The user is looked up first, so that both claims go to the store in one update (a
+	// refused IP costs that lookup); the client IP is claimed first, so that a refused IP
+	// does not count against the account.
 	now := a.deps.Clock.Now()
 	if err := a.checkLimits(ctx,
 		admission(ipKey, now, a.cfg.Limits.LoginClientIP, domain.LimitLoginIP),

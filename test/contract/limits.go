@@ -128,18 +128,32 @@ func LimitStore(t *testing.T, newStore func(t *testing.T) Store) {
 		assert.Equal(t, limit, allowed)
 	})
 
-	t.Run("changes apply in order up to the first that fails", func(t *testing.T) {
+	t.Run("changes apply in the order given up to the first that fails", func(t *testing.T) {
 		t.Parallel()
-		s, a, b, c := newStore(t), newKey(), newKey(), newKey()
+		// Named in the reverse of their sorted order, so that a store applying changes in
+		// key order instead fails.
+		s, prefix := newStore(t), newKey()
+		first, failing, after := prefix+":c", prefix+":b", prefix+":a"
 		boom := errors.New("boom")
 		err := s.UpdateCounters(t.Context(),
-			ports.CounterChange{Key: a, Change: set(1)},
-			ports.CounterChange{Key: b, Change: func(c *domain.Counter) error { c.N = 2; return boom }},
-			ports.CounterChange{Key: c, Change: set(3)})
+			ports.CounterChange{Key: first, Change: set(1)},
+			ports.CounterChange{Key: failing, Change: func(c *domain.Counter) error { c.N = 2; return boom }},
+			ports.CounterChange{Key: after, Change: set(3)})
 		require.ErrorIs(t, err, boom)
-		assert.Equal(t, 1, count(t, s, a), "the change before the failure is stored")
-		assert.Zero(t, count(t, s, b), "the failing change is not")
-		assert.Zero(t, count(t, s, c), "nor the one after it")
+		assert.Equal(t, 1, count(t, s, first), "the change before the failure is stored")
+		assert.Zero(t, count(t, s, failing), "the failing change is not")
+		assert.Zero(t, count(t, s, after), "nor the one after it")
+	})
+
+	t.Run("a failing change keeps the earlier change of its key", func(t *testing.T) {
+		t.Parallel()
+		s, key := newStore(t), newKey()
+		boom := errors.New("boom")
+		err := s.UpdateCounters(t.Context(),
+			ports.CounterChange{Key: key, Change: set(1)},
+			ports.CounterChange{Key: key, Change: func(c *domain.Counter) error { c.N = 9; return boom }})
+		require.ErrorIs(t, err, boom)
+		assert.Equal(t, 1, count(t, s, key))
 	})
 
 	t.Run("a key named twice gets both changes in order", func(t *testing.T) {
