@@ -18,21 +18,13 @@ import (
 // sends arrives whole, answers come back with their status and body, and keep-alive
 // connections are reused.
 func TestClientRoundTrip(t *testing.T) {
-	var conns atomic.Int64
-	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	srv, conns := countingServer(t, func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
 		assert.Equal(t, "JWT abc", r.Header.Get("Authorization"))
 		assert.Equal(t, forwardedFor(3), r.Header.Get("X-Forwarded-For"))
 		w.WriteHeader(http.StatusTeapot)
 		_, _ = w.Write(append([]byte(r.Method+" "+r.URL.Path+" "), body...))
-	}))
-	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
-		if s == http.StateNew {
-			conns.Add(1)
-		}
-	}
-	srv.Start()
-	defer srv.Close()
+	})
 
 	c := newClient(srv.URL, 1, false)
 	for range 3 {
@@ -78,18 +70,10 @@ func TestClientReadsAnswersWithoutBody(t *testing.T) {
 // TestClientHonoursConnectionClose: an answer with "Connection: close" ends its
 // connection, and the next request opens another.
 func TestClientHonoursConnectionClose(t *testing.T) {
-	var conns atomic.Int64
-	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+	srv, conns := countingServer(t, func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Connection", "close")
 		_, _ = w.Write([]byte("bye"))
-	}))
-	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
-		if s == http.StateNew {
-			conns.Add(1)
-		}
-	}
-	srv.Start()
-	defer srv.Close()
+	})
 	c := newClient(srv.URL, 1, true)
 	for range 3 {
 		status, body, err := c.do(t.Context(), 0, http.MethodGet, "/", nil, "")
@@ -132,4 +116,18 @@ func TestClientStopsWhenTheContextEnds(t *testing.T) {
 	_, _, err := newClient(srv.URL, 1, true).do(ctx, 0, http.MethodGet, "/", nil, "")
 	require.Error(t, err)
 	assert.Less(t, time.Since(start), 5*time.Second)
+}
+
+// countingServer serves handler until the test ends and counts the connections it accepts.
+func countingServer(t *testing.T, handler http.HandlerFunc) (*httptest.Server, *atomic.Int64) {
+	conns := new(atomic.Int64)
+	srv := httptest.NewUnstartedServer(handler)
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			conns.Add(1)
+		}
+	}
+	srv.Start()
+	t.Cleanup(srv.Close)
+	return srv, conns
 }
