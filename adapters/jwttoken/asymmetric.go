@@ -45,15 +45,16 @@ type VerificationKey struct {
 // verifies only under the key its kid names and with that key's algorithm. Safe for
 // concurrent use.
 type Asymmetric struct {
-	signer crypto.Signer
-	method jwt.SigningMethod
-	kid    string
-	keys   map[string]verificationKey
-	algs   []string // the algorithms of keys, for the parser
-	jwks   []byte
-	ttl    time.Duration
-	clock  ports.Clock
-	parser *jwt.Parser
+	signer   crypto.Signer
+	method   jwt.SigningMethod
+	kid      string
+	keys     map[string]verificationKey
+	algs     []string // the algorithms of keys, for the parser
+	jwks     []byte
+	ttl      time.Duration
+	clock    ports.Clock
+	parser   *jwt.Parser
+	verified *verifiedTokens
 }
 
 type verificationKey struct {
@@ -81,11 +82,12 @@ func NewAsymmetric(signing SigningKey, previous []VerificationKey, ttl time.Dura
 		}
 	}
 	a := &Asymmetric{
-		signer: signing.Signer,
-		method: method,
-		keys:   make(map[string]verificationKey),
-		ttl:    ttl,
-		clock:  clock,
+		signer:   signing.Signer,
+		method:   method,
+		keys:     make(map[string]verificationKey),
+		ttl:      ttl,
+		clock:    clock,
+		verified: newVerifiedTokens(),
 	}
 	var published []jwk
 	all := append([]VerificationKey{{ID: signing.ID, Key: signing.Signer.Public()}}, previous...)
@@ -136,6 +138,11 @@ func (a *Asymmetric) Issue(user *domain.User, session string) (string, error) {
 // unknown kid, or an algorithm other than its key's (an HS256 token "signed" with a public
 // key, say), is domain.ErrJWTInvalid.
 func (a *Asymmetric) Verify(token string) (domain.AccessClaims, error) {
+	return a.verified.verify(token, a.clock.Now(), a.verifyFully)
+}
+
+// verifyFully checks a token's kid, signature and claims.
+func (a *Asymmetric) verifyFully(token string) (domain.AccessClaims, error) {
 	return verify(a.parser, a.algs, token, a.key)
 }
 

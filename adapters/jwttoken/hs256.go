@@ -20,10 +20,11 @@ var hs256Only = []string{jwt.SigningMethodHS256.Alg()}
 // HS256 implements ports.AccessTokens with HMAC-SHA256 JWTs, as djangorestframework-jwt
 // made them. Safe for concurrent use.
 type HS256 struct {
-	secret []byte
-	ttl    time.Duration
-	clock  ports.Clock
-	parser *jwt.Parser
+	secret   []byte
+	ttl      time.Duration
+	clock    ports.Clock
+	parser   *jwt.Parser
+	verified *verifiedTokens
 }
 
 // NewHS256 returns tokens signed with secret that expire ttl after issue, by clock's time.
@@ -31,10 +32,11 @@ type HS256 struct {
 // shares tokens with Django apps.
 func NewHS256(secret []byte, ttl time.Duration, clock ports.Clock) *HS256 {
 	return &HS256{
-		secret: append([]byte(nil), secret...),
-		ttl:    ttl,
-		clock:  clock,
-		parser: newParser(hs256Only, clock),
+		secret:   append([]byte(nil), secret...),
+		ttl:      ttl,
+		clock:    clock,
+		parser:   newParser(hs256Only, clock),
+		verified: newVerifiedTokens(),
 	}
 }
 
@@ -47,6 +49,11 @@ func (h *HS256) Issue(user *domain.User, session string) (string, error) {
 // Verify returns what a valid token says; a kid in its header is ignored. Errors are those
 // of the port, with PyJWT's verdicts (see verify).
 func (h *HS256) Verify(token string) (domain.AccessClaims, error) {
+	return h.verified.verify(token, h.clock.Now(), h.verifyFully)
+}
+
+// verifyFully checks a token's signature and claims.
+func (h *HS256) verifyFully(token string) (domain.AccessClaims, error) {
 	return verify(h.parser, hs256Only, token, func(*jwt.Token) (any, error) { return h.secret, nil })
 }
 
