@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -23,11 +24,35 @@ var (
 
 // Store implements every persistence port on one database, SQLite or PostgreSQL.
 type Store struct {
-	db *bun.DB
+	db           *bun.DB
+	sessionQuery preparedQuery
 }
 
 // NewStore returns a store on db, which must be migrated (see Migrate).
-func NewStore(db *bun.DB) *Store { return &Store{db: db} }
+func NewStore(db *bun.DB) *Store {
+	return &Store{db: db, sessionQuery: preparedQuery{query: sessionQuery}}
+}
+
+// preparedQuery is a query prepared at its first use, when the migrations have created its
+// tables, and kept: database/sql prepares it again on each connection it runs on.
+type preparedQuery struct {
+	query string
+	mu    sync.Mutex
+	stmt  *sql.Stmt
+}
+
+func (p *preparedQuery) statement(ctx context.Context, db *sql.DB) (*sql.Stmt, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.stmt == nil {
+		stmt, err := db.PrepareContext(ctx, p.query)
+		if err != nil {
+			return nil, err
+		}
+		p.stmt = stmt
+	}
+	return p.stmt, nil
+}
 
 // forUpdate locks the selected row until the transaction ends. This is the one place the
 // dialects differ: SQLite has no row locks and needs none, because every transaction
