@@ -13,11 +13,11 @@ const verifiedTokensMax = 8192
 
 // verifiedTokens remembers the claims of tokens that passed verification, so that a client
 // presenting its token on every request pays for the signature check and the JSON once
-// (HS256 17 µs, EdDSA 110 µs a verification; see BenchmarkVerify). A token's verdict depends only
-// on its bytes, the keys (fixed for the life of the verifier) and the time, and time can
-// only make a valid token expire: a remembered token is checked against its exp at each use.
-// Entries are keyed by SHA-256 of the token, so a lookup never compares a token's bytes
-// with another's. Safe for concurrent use.
+// (HS256 13 µs, EdDSA 112 µs: BenchmarkVerifyFirstUse; 0.5 µs after: BenchmarkVerify). A
+// token's verdict depends only on its bytes, the keys (fixed for the life of the verifier)
+// and the time, and time can only make a valid token expire: a remembered token is checked
+// against its exp at each use. Entries are keyed by SHA-256 of the token, so a lookup never
+// compares a token's bytes with another's. Safe for concurrent use.
 type verifiedTokens struct {
 	mu     sync.Mutex
 	claims map[[sha256.Size]byte]domain.AccessClaims
@@ -41,7 +41,7 @@ func (v *verifiedTokens) verify(token string, now time.Time, full func(token str
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	if err != nil {
-		delete(v.claims, digest) // expired
+		delete(v.claims, digest) // a remembered token fails only once expired
 		return domain.AccessClaims{}, err
 	}
 	if len(v.claims) >= verifiedTokensMax {
