@@ -5,10 +5,12 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"errors"
+	"maps"
 	"strconv"
 	"testing"
 	"time"
 
+	"github.com/golang-jwt/jwt/v5"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -43,10 +45,30 @@ func TestVerifiedTokensRememberSuccessesUntilExp(t *testing.T) {
 	_, err := v.verify("token", now.Add(time.Minute), full.verify)
 	assert.ErrorIs(t, err, domain.ErrJWTExpired, "at exp the token is verified again")
 	assert.Equal(t, 2, full.calls)
-	assert.Empty(t, v.claims, "an expired token is forgotten")
+	assert.Empty(t, v.tokens, "an expired token is forgotten")
 }
 
-func TestVerifiedTokensForgetNothingTheyRefused(t *testing.T) {
+// A token with an nbf, remembered, must not outlive a clock set back before its nbf.
+func TestVerifiedTokensVerifyAgainWhenTheClockGoesBack(t *testing.T) {
+	clock := &settableClock{t: time.Now()}
+	tokens := NewHS256([]byte("secret"), time.Hour, clock)
+	token, err := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.MapClaims{
+		"user_id": 7, "nbf": clock.t.Unix(), "exp": clock.t.Add(time.Hour).Unix(),
+	}).SignedString([]byte("secret"))
+	require.NoError(t, err)
+
+	_, err = tokens.Verify(token)
+	require.NoError(t, err)
+	clock.t = clock.t.Add(-time.Minute)
+	_, err = tokens.Verify(token)
+	assert.ErrorIs(t, err, domain.ErrJWTInvalid, "not valid yet, as a full verification says")
+}
+
+type settableClock struct{ t time.Time }
+
+func (c *settableClock) Now() time.Time { return c.t }
+
+func TestVerifiedTokensRememberNoRefusal(t *testing.T) {
 	now := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
 	full := &fullVerifier{err: domain.ErrJWTDecode}
 	v := newVerifiedTokens()
@@ -55,7 +77,7 @@ func TestVerifiedTokensForgetNothingTheyRefused(t *testing.T) {
 		assert.ErrorIs(t, err, domain.ErrJWTDecode)
 	}
 	assert.Equal(t, 2, full.calls, "a refusal is never remembered")
-	assert.Empty(t, v.claims)
+	assert.Empty(t, v.tokens)
 }
 
 func TestVerifiedTokensStayBounded(t *testing.T) {
@@ -67,7 +89,19 @@ func TestVerifiedTokensStayBounded(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, int64(i), claims.UserID)
 	}
-	assert.Len(t, v.claims, verifiedTokensMax)
+	assert.Len(t, v.tokens, verifiedTokensMax)
+
+	// Verifying a remembered token again (here, with the clock set back) evicts nothing.
+	before := maps.Clone(v.tokens)
+	last := "token-" + strconv.Itoa(verifiedTokensMax+99)
+	_, err := v.verify(last, now.Add(-time.Second), (&fullVerifier{claims: domain.AccessClaims{ExpiresAt: now.Add(time.Hour)}}).verify)
+	require.NoError(t, err)
+	assert.Len(t, v.tokens, verifiedTokensMax)
+	for digest := range before {
+		if _, kept := v.tokens[digest]; !kept {
+			t.Fatal("a remembered token was evicted")
+		}
+	}
 }
 
 func TestVerifiedTokensKeepEachTokensOwnClaims(t *testing.T) {
