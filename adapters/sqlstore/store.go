@@ -24,17 +24,18 @@ var (
 
 // Store implements every persistence port on one database, SQLite or PostgreSQL.
 type Store struct {
-	db           *bun.DB
-	sessionQuery preparedQuery
+	db                 *bun.DB
+	sqliteSessionQuery preparedQuery
 }
 
 // NewStore returns a store on db, which must be migrated (see Migrate).
 func NewStore(db *bun.DB) *Store {
-	return &Store{db: db, sessionQuery: preparedQuery{query: sessionQuery}}
+	return &Store{db: db, sqliteSessionQuery: preparedQuery{query: sessionQuery}}
 }
 
 // preparedQuery is a query prepared at its first use, when the migrations have created its
-// tables, and kept: database/sql prepares it again on each connection it runs on.
+// tables, and kept. For SQLite, whose driver caches no statement itself and prepares a
+// kept one again when the schema changes.
 type preparedQuery struct {
 	query string
 	mu    sync.Mutex

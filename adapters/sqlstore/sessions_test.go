@@ -1,0 +1,56 @@
+package sqlstore_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/phoneauth/phoneauth/adapters/sqlstore"
+	"github.com/phoneauth/phoneauth/domain"
+	"github.com/phoneauth/phoneauth/test/testdb"
+)
+
+// A migration that changes the tables the session query reads, run while the service
+// serves (a rolling deploy), costs at most a failed lookup per connection: the prepared
+// query must not keep failing afterwards.
+func TestSessionLookupSurvivesASchemaChange(t *testing.T) {
+	for name, tc := range map[string]struct {
+		url    func(testing.TB) string
+		change string
+	}{
+		"sqlite":   {testdb.SQLiteURL, `ALTER TABLE users ADD COLUMN nickname TEXT`},
+		"postgres": {testdb.PostgresURL, `ALTER TABLE users ALTER COLUMN name TYPE varchar(200)`},
+	} {
+		t.Run(name, func(t *testing.T) {
+			ctx := t.Context()
+			db := open(t, tc.url(t))
+			require.NoError(t, sqlstore.Migrate(ctx, db))
+			s := sqlstore.NewStore(db)
+			_, err := db.ExecContext(ctx, `INSERT INTO users (username, mobile, password_hash, date_joined) VALUES ('13800000000', '13800000000', 'x', 0)`)
+			require.NoError(t, err)
+			var userID int64
+			require.NoError(t, db.QueryRowContext(ctx, `SELECT id FROM users`).Scan(&userID))
+			now := time.Now()
+			require.NoError(t, s.StartSession(ctx,
+				domain.Session{ID: "session-1", UserID: userID, StartedAt: now},
+				domain.RefreshToken{KeyHash: []byte("refresh-1"), Session: "session-1", IssuedAt: now}))
+			_, _, err = s.Session(ctx, "session-1")
+			require.NoError(t, err)
+
+			_, err = db.ExecContext(ctx, tc.change)
+			require.NoError(t, err)
+			for range 2 { // the connection that prepared the query may fail once
+				if _, _, err = s.Session(ctx, "session-1"); err == nil {
+					break
+				}
+			}
+			require.NoError(t, err, "the lookup recovers")
+			for range 5 {
+				_, user, err := s.Session(ctx, "session-1")
+				require.NoError(t, err)
+				require.Equal(t, userID, user.ID())
+			}
+		})
+	}
+}
