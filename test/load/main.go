@@ -4,8 +4,8 @@
 // users, and drives each scenario at a fixed concurrency for a fixed time. It prints one
 // row per scenario (successful requests per second, p50 and p99 latency, errors, the CPU
 // used by the service, the database server, this generator and anything else, the
-// service's RSS) and the Argon2id bound that login throughput is judged against. The
-// generator shares the machine with the service: its own CPU is in the table. Each client
+// service's RSS) and the Argon2id bound that login throughput is judged against, from
+// the hash time measured just before and just after the login scenario. The generator shares the machine with the service: its own CPU is in the table. Each client
 // logs in as a user of its own and claims an address of its own in X-Forwarded-For (from
 // the IPv6 documentation prefix; the service trusts the generator as a proxy), so that the
 // per-IP limits see many users, not one; -one-ip sends everything as 127.0.0.1.
@@ -194,9 +194,21 @@ func run(ctx context.Context, o options, out io.Writer) error {
 				return svc.explain(fmt.Errorf("%s: %w", s.name, err))
 			}
 		}
+		var hashBefore hashCost
+		if s.hashBound {
+			if hashBefore, err = measureHashCost(); err != nil {
+				return err
+			}
+		}
 		r, err := drive(ctx, s, env, o, svc)
 		if err != nil {
 			return svc.explain(fmt.Errorf("%s: %w", s.name, err))
+		}
+		if s.hashBound {
+			r.hashBefore = hashBefore
+			if r.hashAfter, err = measureHashCost(); err != nil {
+				return err
+			}
 		}
 		results = append(results, r)
 	}
