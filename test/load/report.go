@@ -70,6 +70,8 @@ func report(out io.Writer, o options, results []result, cost hashCost) {
 		fmt.Fprintf(out, "  POST /login/ >= %.0f%% of the Argon2id bound (%.1f/s: one hash %s just before, %s just after): %.1f/s = %.0f%%: %s\n",
 			targetLoginShare*100, around, ms(r.hashBefore.single), ms(r.hashAfter.single),
 			float64(r.ok)/r.elapsed.Seconds(), share*100, verdict(share >= targetLoginShare && r.errors == 0))
+		fmt.Fprintf(out, "    (%d hashes at once, just before and just after: %.1f and %.1f hashes/s)\n",
+			runtime.NumCPU(), r.hashBefore.parallelRate, r.hashAfter.parallelRate)
 	}
 	if len(results) > 0 {
 		peak := slices.MaxFunc(results, func(a, b result) int { return int(a.peakRSS - b.peakRSS) }).peakRSS
