@@ -37,6 +37,7 @@ type options struct {
 	postgresURL string
 	concurrency int
 	duration    time.Duration
+	runs        int
 	timeout     time.Duration
 	bin         string
 	scenarios   string
@@ -69,6 +70,7 @@ func main() {
 	flag.StringVar(&o.postgresURL, "postgres-url", "postgres://postgres@127.0.0.1:5432/test?sslmode=disable", "Postgres server for -db=postgres; must be on the loopback interface")
 	flag.IntVar(&o.concurrency, "c", 32, "concurrent clients per scenario")
 	flag.DurationVar(&o.duration, "d", 10*time.Second, "duration of each scenario")
+	flag.IntVar(&o.runs, "runs", 1, "runs of each scenario, one after another; the report shows the median run and the range")
 	flag.DurationVar(&o.timeout, "timeout", 4*time.Minute, "overall deadline: everything stops and the service is killed by then")
 	flag.StringVar(&o.bin, "bin", "bin/phoneauth", "where to build the service binary, relative to the module root")
 	flag.StringVar(&o.scenarios, "scenarios", strings.Join(scenarioNames(), ","), "comma-separated scenarios to run, in this order")
@@ -96,6 +98,8 @@ func (o options) check() error {
 		return fmt.Errorf("-db must be sqlite or postgres, got %q", o.db)
 	case o.concurrency < 1:
 		return errors.New("-c must be at least 1")
+	case o.runs < 1:
+		return errors.New("-runs must be at least 1")
 	case o.duration <= 0 || o.timeout <= 0:
 		return errors.New("-d and -timeout must be positive")
 	}
@@ -106,8 +110,8 @@ func (o options) check() error {
 		}
 	}
 	// Building, preparing users and codes, and stopping take about a minute at most.
-	if need := time.Duration(len(names))*o.duration + time.Minute; o.timeout < need {
-		return fmt.Errorf("-timeout %s is too short for %d scenarios of %s: give it at least %s", o.timeout, len(names), o.duration, need)
+	if need := time.Duration(len(names)*o.runs)*o.duration + time.Minute; o.timeout < need {
+		return fmt.Errorf("-timeout %s is too short for %d runs of %d scenarios of %s: give it at least %s", o.timeout, o.runs, len(names), o.duration, need)
 	}
 	if o.db == "postgres" {
 		u, err := url.Parse(o.postgresURL)
@@ -189,31 +193,47 @@ func run(ctx context.Context, o options, out io.Writer) error {
 	var results []result
 	for _, name := range strings.Split(o.scenarios, ",") {
 		s, _ := scenarioByName(name)
-		if s.prepare != nil {
-			if err := s.prepare(ctx, env, o); err != nil {
-				return svc.explain(fmt.Errorf("%s: %w", s.name, err))
-			}
-		}
-		var hashBefore hashCost
-		if s.hashBound {
-			if hashBefore, err = measureHashCost(); err != nil {
+		for i := range o.runs {
+			r, err := runScenario(ctx, s, env, o, svc)
+			if err != nil {
 				return err
 			}
-		}
-		r, err := drive(ctx, s, env, o, svc)
-		if err != nil {
-			return svc.explain(fmt.Errorf("%s: %w", s.name, err))
-		}
-		if s.hashBound {
-			r.hashBefore = hashBefore
-			if r.hashAfter, err = measureHashCost(); err != nil {
-				return err
+			if o.runs > 1 {
+				r.label += fmt.Sprintf(" #%d", i+1)
 			}
+			results = append(results, r)
 		}
-		results = append(results, r)
 	}
 	report(out, o, results, cost)
 	return nil
+}
+
+// runScenario prepares s and drives it once; a hashBound scenario is bracketed by
+// measurements of the hash cost.
+func runScenario(ctx context.Context, s scenario, e *scenarioEnv, o options, svc *service) (result, error) {
+	if s.prepare != nil {
+		if err := s.prepare(ctx, e, o); err != nil {
+			return result{}, svc.explain(fmt.Errorf("%s: %w", s.name, err))
+		}
+	}
+	var hashBefore hashCost
+	if s.hashBound {
+		var err error
+		if hashBefore, err = measureHashCost(); err != nil {
+			return result{}, err
+		}
+	}
+	r, err := drive(ctx, s, e, o, svc)
+	if err != nil {
+		return result{}, svc.explain(fmt.Errorf("%s: %w", s.name, err))
+	}
+	if s.hashBound {
+		r.hashBefore = hashBefore
+		if r.hashAfter, err = measureHashCost(); err != nil {
+			return result{}, err
+		}
+	}
+	return r, nil
 }
 
 // busyCores is how many cores the machine keeps busy over d.

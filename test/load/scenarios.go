@@ -215,6 +215,15 @@ type result struct {
 	hashBefore, hashAfter hashCost
 }
 
+// rate is the successful requests per second of a run.
+func (r result) rate() float64 { return float64(r.ok) / r.elapsed.Seconds() }
+
+// boundShare is a hashBound run's rate as a share of the Argon2id bound, from the mean of
+// the hash times measured just before and just after it.
+func (r result) boundShare() float64 {
+	return r.rate() / bound((r.hashBefore.single+r.hashAfter.single)/2)
+}
+
 // drive runs s with o.concurrency clients for o.duration.
 func drive(ctx context.Context, s scenario, e *scenarioEnv, o options, svc *service) (result, error) {
 	r := result{name: s.name, label: s.label, cumulativeRSS: svc.resetPeakRSS() != nil}
