@@ -5,7 +5,9 @@
 // row per scenario (successful requests per second, p50 and p99 latency, errors, the CPU
 // used by the service, the database server, this generator and anything else, the
 // service's RSS) and the Argon2id bound that login throughput is judged against, from
-// the hash time measured just before and just after the login scenario. The generator shares the machine with the service: its own CPU is in the table. Each client
+// the hash time measured just before and just after the login scenario. With -runs, each
+// scenario runs several times and the targets are judged on the median run. The generator
+// shares the machine with the service: its own CPU is in the table. Each client
 // logs in as a user of its own and claims an address of its own in X-Forwarded-For (from
 // the IPv6 documentation prefix; the service trusts the generator as a proxy), so that the
 // per-IP limits see many users, not one; -one-ip sends everything as 127.0.0.1.
@@ -70,7 +72,7 @@ func main() {
 	flag.StringVar(&o.postgresURL, "postgres-url", "postgres://postgres@127.0.0.1:5432/test?sslmode=disable", "Postgres server for -db=postgres; must be on the loopback interface")
 	flag.IntVar(&o.concurrency, "c", 32, "concurrent clients per scenario")
 	flag.DurationVar(&o.duration, "d", 10*time.Second, "duration of each scenario")
-	flag.IntVar(&o.runs, "runs", 1, "runs of each scenario, one after another; the report shows the median run and the range")
+	flag.IntVar(&o.runs, "runs", 1, "runs of each scenario, one after another; the report lists each and judges the targets on the median run")
 	flag.DurationVar(&o.timeout, "timeout", 4*time.Minute, "overall deadline: everything stops and the service is killed by then")
 	flag.StringVar(&o.bin, "bin", "bin/phoneauth", "where to build the service binary, relative to the module root")
 	flag.StringVar(&o.scenarios, "scenarios", strings.Join(scenarioNames(), ","), "comma-separated scenarios to run, in this order")
