@@ -61,7 +61,7 @@ func TestUnreachableDatabaseIsStoreUnavailable(t *testing.T) {
 	}
 }
 
-func open(t *testing.T, url string) *bun.DB {
+func open(t testing.TB, url string) *bun.DB {
 	t.Helper()
 	db, err := sqlstore.Open(url)
 	require.NoError(t, err)

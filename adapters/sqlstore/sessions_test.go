@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+	"github.com/uptrace/bun"
 
 	"github.com/phoneauth/phoneauth/adapters/sqlstore"
 	"github.com/phoneauth/phoneauth/domain"
@@ -24,18 +25,8 @@ func TestSessionLookupSurvivesASchemaChange(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			ctx := t.Context()
-			db := open(t, tc.url(t))
-			require.NoError(t, sqlstore.Migrate(ctx, db))
-			s := sqlstore.NewStore(db)
-			_, err := db.ExecContext(ctx, `INSERT INTO users (username, mobile, password_hash, date_joined) VALUES ('13800000000', '13800000000', 'x', 0)`)
-			require.NoError(t, err)
-			var userID int64
-			require.NoError(t, db.QueryRowContext(ctx, `SELECT id FROM users`).Scan(&userID))
-			now := time.Now()
-			require.NoError(t, s.StartSession(ctx,
-				domain.Session{ID: "session-1", UserID: userID, StartedAt: now},
-				domain.RefreshToken{KeyHash: []byte("refresh-1"), Session: "session-1", IssuedAt: now}))
-			_, _, err = s.Session(ctx, "session-1")
+			db, s, userID := storeWithSession(t, tc.url(t))
+			_, _, err := s.Session(ctx, "session-1")
 			require.NoError(t, err)
 
 			_, err = db.ExecContext(ctx, tc.change)
@@ -53,4 +44,40 @@ func TestSessionLookupSurvivesASchemaChange(t *testing.T) {
 			}
 		})
 	}
+}
+
+// BenchmarkSessionLookup is the database's part of every request authenticated by a
+// session: one joined query for the session and its user.
+func BenchmarkSessionLookup(b *testing.B) {
+	for name, url := range map[string]func(testing.TB) string{"sqlite": testdb.SQLiteURL, "postgres": testdb.PostgresURL} {
+		b.Run(name, func(b *testing.B) {
+			_, s, userID := storeWithSession(b, url(b))
+			b.ReportAllocs()
+			for b.Loop() {
+				_, user, err := s.Session(b.Context(), "session-1")
+				if err != nil || user.ID() != userID {
+					b.Fatalf("session lookup: user %v, error %v", user, err)
+				}
+			}
+		})
+	}
+}
+
+// storeWithSession returns a migrated store on url holding one user with the session
+// "session-1", and the user's id.
+func storeWithSession(t testing.TB, url string) (*bun.DB, *sqlstore.Store, int64) {
+	t.Helper()
+	ctx := t.Context()
+	db := open(t, url)
+	require.NoError(t, sqlstore.Migrate(ctx, db))
+	s := sqlstore.NewStore(db)
+	_, err := db.ExecContext(ctx, `INSERT INTO users (username, mobile, password_hash, date_joined) VALUES ('13800000000', '13800000000', 'x', 0)`)
+	require.NoError(t, err)
+	var userID int64
+	require.NoError(t, db.QueryRowContext(ctx, `SELECT id FROM users`).Scan(&userID))
+	now := time.Now()
+	require.NoError(t, s.StartSession(ctx,
+		domain.Session{ID: "session-1", UserID: userID, StartedAt: now},
+		domain.RefreshToken{KeyHash: []byte("refresh-1"), Session: "session-1", IssuedAt: now}))
+	return db, s, userID
 }

@@ -42,6 +42,15 @@ type preparedQuery struct {
 	stmt  *sql.Stmt
 }
 
+// queryRow runs the query with args and scans its one row into dest.
+func (p *preparedQuery) queryRow(ctx context.Context, db *sql.DB, dest []any, args ...any) error {
+	stmt, err := p.statement(ctx, db)
+	if err != nil {
+		return fmt.Errorf("prepare: %w", err)
+	}
+	return stmt.QueryRowContext(ctx, args...).Scan(dest...)
+}
+
 func (p *preparedQuery) statement(ctx context.Context, db *sql.DB) (*sql.Stmt, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
