@@ -1,6 +1,7 @@
 package sqlstore_test
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -43,6 +44,36 @@ func TestSessionLookupSurvivesASchemaChange(t *testing.T) {
 				require.Equal(t, userID, user.ID())
 			}
 		})
+	}
+}
+
+// A database restart or failover ends every connection of the pool at once: the lookup may
+// fail on each connection that learns of it, and then works again on new ones.
+func TestSessionLookupRecoversWhenTheDatabaseEndsItsConnections(t *testing.T) {
+	ctx := t.Context()
+	url := testdb.PostgresURL(t)
+	name := fmt.Sprintf("phoneauth-recovery-test-%d", time.Now().UnixNano()) // marks the store's connections
+	_, s, userID := storeWithSession(t, url+"&application_name="+name)
+	admin := open(t, url)
+	_, _, err := s.Session(ctx, "session-1")
+	require.NoError(t, err)
+
+	var ended int
+	require.NoError(t, admin.QueryRowContext(ctx, `SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+		WHERE datname = current_database() AND pid <> pg_backend_pid() AND application_name = ?`, name).Scan(&ended))
+	require.Positive(t, ended, "the store's connections were ended")
+
+	for range ended + 1 { // each connection that was ended may fail once
+		if _, _, err = s.Session(ctx, "session-1"); err == nil {
+			break
+		}
+		require.ErrorIs(t, err, domain.ErrStoreUnavailable)
+	}
+	require.NoError(t, err, "the lookup recovers")
+	for range 5 {
+		_, user, err := s.Session(ctx, "session-1")
+		require.NoError(t, err)
+		require.Equal(t, userID, user.ID())
 	}
 }
 
