@@ -1,6 +1,7 @@
 package bootstrap
 
 import (
+	"runtime"
 	"testing"
 	"time"
 
@@ -16,6 +17,7 @@ func TestConfigDefaults(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, "127.0.0.1:8000", cfg.HTTPAddr)
 	require.Equal(t, "sqlite://phoneauth.db", cfg.DatabaseURL)
+	require.Equal(t, max(4, runtime.GOMAXPROCS(0)), cfg.DatabaseMaxConns)
 	require.True(t, cfg.JWTSecretGenerated)
 	require.Len(t, cfg.JWTSecret, 32)
 	require.Equal(t, 168*time.Hour, cfg.JWTTTL)
@@ -48,6 +50,8 @@ func TestConfigRejectsBadValuesNamingTheVariable(t *testing.T) {
 		{map[string]string{"LANGUAGE": "fr"}, "LANGUAGE"},
 		{map[string]string{"MOBILE_REGEX": "(["}, "MOBILE_REGEX"},
 		{map[string]string{"DATABASE_URL": "mysql://x"}, "DATABASE_URL"},
+		{map[string]string{"DATABASE_MAX_CONNS": "0"}, "DATABASE_MAX_CONNS"},
+		{map[string]string{"DATABASE_MAX_CONNS": "lots"}, "DATABASE_MAX_CONNS"},
 		{map[string]string{"HTTP_ADDR": "8000"}, "HTTP_ADDR"},
 		{map[string]string{"SMS_TEMPLATE": "no placeholder"}, "SMS_TEMPLATE"},
 		{map[string]string{"YUNPIAN_URL": "ftp://x"}, "YUNPIAN_URL"},

@@ -184,7 +184,7 @@ func storeModule(cfg Config) fx.Option {
 // openDatabase opens the pool now and checks and migrates the database when the app
 // starts, so that a database that is down stops the start with a clear error.
 func openDatabase(lc fx.Lifecycle, cfg Config, logger *slog.Logger, m *metrics.Metrics) (*bun.DB, error) {
-	db, err := sqlstore.Open(cfg.DatabaseURL)
+	db, err := sqlstore.Open(cfg.DatabaseURL, cfg.DatabaseMaxConns)
 	if err != nil {
 		return nil, fmt.Errorf("DATABASE_URL: %w", err)
 	}

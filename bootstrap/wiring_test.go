@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+	"github.com/uptrace/bun"
 	"go.uber.org/fx"
 
 	"github.com/phoneauth/phoneauth/test/testdb"
@@ -40,6 +41,20 @@ func TestWiringProfiles(t *testing.T) {
 			})
 		}
 	}
+}
+
+// DATABASE_MAX_CONNS sizes the Postgres pool (opening it connects to nothing yet).
+func TestDatabaseMaxConnsSizesThePool(t *testing.T) {
+	cfg, err := LoadConfig(lookupFrom(map[string]string{
+		"DATABASE_URL":       "postgres://postgres@127.0.0.1:1/test?sslmode=disable",
+		"DATABASE_MAX_CONNS": "7",
+	}))
+	require.NoError(t, err)
+	var db *bun.DB
+	app := fx.New(Options(cfg, slog.New(slog.NewTextHandler(io.Discard, nil))), ServerModule, fx.Populate(&db), fx.NopLogger)
+	require.NoError(t, app.Err())
+	t.Cleanup(func() { _ = db.Close() })
+	require.Equal(t, 7, db.Stats().MaxOpenConnections)
 }
 
 func TestMainRefusesBadConfiguration(t *testing.T) {
