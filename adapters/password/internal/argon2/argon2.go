@@ -14,6 +14,7 @@ package argon2
 
 import (
 	"encoding/binary"
+	"runtime"
 	"sync"
 
 	"golang.org/x/crypto/blake2b"
@@ -133,6 +134,12 @@ func initBlocks(B []block, h0 *[blake2b.Size + 8]byte, memory, threads uint32) {
 	}
 }
 
+// yieldEvery is how many blocks a derivation fills (about half a millisecond) before it
+// lets other goroutines run. Without it, the goroutines of a derivation hand the processor
+// to one another for up to 10 ms, the scheduler's time slice: a request whose database
+// answer arrived meanwhile waited that long, holding its connection, at every round trip.
+const yieldEvery = 512
+
 func processBlocks(B []block, time, memory, threads uint32, mode int) {
 	lanes := memory / threads
 	segments := lanes / syncPoints
@@ -182,6 +189,9 @@ func processBlocks(B []block, time, memory, threads uint32, mode int) {
 				processBlockXOR(&B[offset], &B[prev], &B[newOffset])
 			}
 			index, offset = index+1, offset+1
+			if index%yieldEvery == 0 {
+				runtime.Gosched()
+			}
 		}
 		wg.Done()
 	}

@@ -8,7 +8,11 @@ import (
 	"bytes"
 	"encoding/hex"
 	"fmt"
+	"runtime"
+	"slices"
+	"sync"
 	"testing"
+	"time"
 
 	xargon2 "golang.org/x/crypto/argon2"
 )
@@ -118,6 +122,40 @@ func BenchmarkIDKey(b *testing.B) {
 			xargon2.IDKey(password, salt, 2, 19*1024, 1, 32)
 		}
 	})
+}
+
+// BenchmarkWakeDuringDerivations is what a login's derivations cost the other requests of
+// the process: with one derivation running on every processor, how late a goroutine
+// sleeping 1 ms wakes up (a request whose database answer has arrived waits the same way).
+func BenchmarkWakeDuringDerivations(b *testing.B) {
+	password, salt := []byte("password"), []byte("choosing random salts is hard")
+	stop := make(chan struct{})
+	var running sync.WaitGroup
+	for range runtime.GOMAXPROCS(0) {
+		running.Go(func() {
+			area := NewWorkArea(19 * 1024)
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+					area.IDKey(password, salt, 2, 19*1024, 1, 32)
+				}
+			}
+		})
+	}
+	var late []time.Duration
+	for b.Loop() {
+		start := time.Now()
+		time.Sleep(time.Millisecond)
+		late = append(late, time.Since(start)-time.Millisecond)
+	}
+	close(stop)
+	running.Wait()
+	slices.Sort(late)
+	b.ReportMetric(float64(late[len(late)/2].Microseconds())/1000, "late-p50-ms")
+	b.ReportMetric(float64(late[len(late)*99/100].Microseconds())/1000, "late-p99-ms")
+	b.ReportMetric(0, "ns/op") // the time of a 1 ms sleep says nothing more
 }
 
 // Generated with the CLI of https://github.com/P-H-C/phc-winner-argon2/blob/master/argon2-specs.pdf
