@@ -32,17 +32,8 @@ func TestSessionLookupSurvivesASchemaChange(t *testing.T) {
 
 			_, err = db.ExecContext(ctx, tc.change)
 			require.NoError(t, err)
-			for range 2 { // the connection that prepared the query may fail once
-				if _, _, err = s.Session(ctx, "session-1"); err == nil {
-					break
-				}
-			}
-			require.NoError(t, err, "the lookup recovers")
-			for range 5 {
-				_, user, err := s.Session(ctx, "session-1")
-				require.NoError(t, err)
-				require.Equal(t, userID, user.ID())
-			}
+			// The connection that prepared the query may fail once.
+			requireLookupRecovers(t, s, userID, 1, nil)
 		})
 	}
 }
@@ -63,15 +54,26 @@ func TestSessionLookupRecoversWhenTheDatabaseEndsItsConnections(t *testing.T) {
 		WHERE datname = current_database() AND pid <> pg_backend_pid() AND application_name = ?`, name).Scan(&ended))
 	require.Positive(t, ended, "the store's connections were ended")
 
-	for range ended + 1 { // each connection that was ended may fail once
-		if _, _, err = s.Session(ctx, "session-1"); err == nil {
+	// Each connection that was ended may fail once, as the database being unavailable.
+	requireLookupRecovers(t, s, userID, ended, domain.ErrStoreUnavailable)
+}
+
+// requireLookupRecovers lets the lookup of "session-1" fail up to failures times (each
+// with an error matching failedWith, when set), and then requires it to work, five times.
+func requireLookupRecovers(t *testing.T, s *sqlstore.Store, userID int64, failures int, failedWith error) {
+	t.Helper()
+	var err error
+	for range failures + 1 {
+		if _, _, err = s.Session(t.Context(), "session-1"); err == nil {
 			break
 		}
-		require.ErrorIs(t, err, domain.ErrStoreUnavailable)
+		if failedWith != nil {
+			require.ErrorIs(t, err, failedWith)
+		}
 	}
 	require.NoError(t, err, "the lookup recovers")
 	for range 5 {
-		_, user, err := s.Session(ctx, "session-1")
+		_, user, err := s.Session(t.Context(), "session-1")
 		require.NoError(t, err)
 		require.Equal(t, userID, user.ID())
 	}
