@@ -93,7 +93,7 @@ func LoadConfig(lookup func(string) (string, bool)) (Config, error) {
 	cfg := Config{
 		HTTPAddr:           r.addr("HTTP_ADDR", "127.0.0.1:8000"),
 		DatabaseURL:        r.databaseURL("DATABASE_URL", "sqlite://phoneauth.db"),
-		DatabaseMaxConns:   r.integer("DATABASE_MAX_CONNS", sqlstore.DefaultMaxConns(), 1, 1000),
+		DatabaseMaxConns:   r.integer("DATABASE_MAX_CONNS", sqlstore.DefaultMaxConns(), sqlstore.MinConns, 1000),
 		MigrateOnStart:     r.boolean("MIGRATE_ON_START", true),
 		JWTTTL:             r.duration("JWT_TTL", 168*time.Hour),
 		RefreshTTL:         r.duration("REFRESH_TTL", 14*24*time.Hour),

@@ -28,13 +28,18 @@ const (
 	pgConnMaxLifetime = time.Hour
 )
 
-// DefaultMaxConns is the size of a Postgres pool unless configured: pgx's own default, 4 or
-// one per core. A process can keep no more queries than that busy at once, and more
-// connections only add server processes taking turns: on 2 cores with the server on the
-// same machine, 10 connections cost the server a quarter more CPU a query than 4.
+// DefaultMaxConns is the size of a Postgres pool unless configured: as pgx's own default,
+// 4 or one per processor the Go runtime uses. A process can keep no more queries than that
+// busy at once, and more connections only add server processes taking turns: on 2 cores
+// with the server on the same machine, 10 connections cost the server a quarter more CPU a
+// query than 4.
 func DefaultMaxConns() int {
 	return max(4, runtime.GOMAXPROCS(0))
 }
+
+// MinConns is the smallest Postgres pool that works: a migration holds its lock in a
+// transaction on one connection while it runs on another.
+const MinConns = 2
 
 // Open returns a database handle for databaseURL without connecting (see Ping):
 //

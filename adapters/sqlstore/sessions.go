@@ -103,8 +103,12 @@ func queryRowPgx(ctx context.Context, db *sql.DB, query string, dest []any, args
 	}
 	defer conn.Close()
 	return conn.Raw(func(driverConn any) error {
+		pc, ok := driverConn.(*stdlib.Conn)
+		if !ok {
+			return fmt.Errorf("postgres connection is a %T, not pgx's", driverConn)
+		}
 		pgxArgs := append([]any{pgx.QueryExecModeCacheStatement}, args...)
-		return driverConn.(*stdlib.Conn).Conn().QueryRow(ctx, query, pgxArgs...).Scan(dest...)
+		return pc.Conn().QueryRow(ctx, query, pgxArgs...).Scan(dest...)
 	})
 }
 

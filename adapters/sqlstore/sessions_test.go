@@ -50,7 +50,7 @@ func TestSessionLookupRecoversWhenTheDatabaseEndsItsConnections(t *testing.T) {
 	require.NoError(t, err)
 
 	var ended int
-	require.NoError(t, admin.QueryRowContext(ctx, `SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+	require.NoError(t, admin.QueryRowContext(ctx, `SELECT count(pg_terminate_backend(pid, 5000)) FROM pg_stat_activity
 		WHERE datname = current_database() AND pid <> pg_backend_pid() AND application_name = ?`, name).Scan(&ended))
 	require.Positive(t, ended, "the store's connections were ended")
 
