@@ -92,7 +92,7 @@ func openPostgres(databaseURL string, maxConns int) (*bun.DB, error) {
 	}
 	// Bun writes values into the SQL text, so every statement is new to the server: the
 	// default mode would prepare (and cache) each one. The URL may still choose a mode.
-	if !strings.Contains(databaseURL, "default_query_exec_mode=") {
+	if !choosesExecMode(databaseURL) {
 		cfg.DefaultQueryExecMode = pgx.QueryExecModeSimpleProtocol
 	}
 	sqldb := stdlib.OpenDB(*cfg)
@@ -101,6 +101,13 @@ func openPostgres(databaseURL string, maxConns int) (*bun.DB, error) {
 	sqldb.SetConnMaxIdleTime(pgConnMaxIdleTime)
 	sqldb.SetConnMaxLifetime(pgConnMaxLifetime)
 	return bun.NewDB(sqldb, pgdialect.New()), nil
+}
+
+// choosesExecMode tells whether a Postgres URL sets pgx's default_query_exec_mode, e.g.
+// simple_protocol behind a PgBouncer that cannot keep prepared statements. Every query
+// then runs in that mode; otherwise the store chooses a mode for each.
+func choosesExecMode(databaseURL string) bool {
+	return strings.Contains(databaseURL, "default_query_exec_mode=")
 }
 
 // Ping checks that the database answers; when it cannot be reached the error matches

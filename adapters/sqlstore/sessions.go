@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -77,7 +78,7 @@ func (s *Store) Session(ctx context.Context, id string) (domain.Session, *domain
 	}
 	var err error
 	if s.db.Dialect().Name() == dialect.PG {
-		err = queryRowPgx(ctx, s.db.DB, sessionQuery, dest, id)
+		err = s.queryRowPgx(ctx, sessionQuery, dest, id)
 	} else {
 		err = s.sqliteSessionQuery.queryRow(ctx, s.db.DB, dest, id)
 	}
@@ -91,13 +92,13 @@ func (s *Store) Session(ctx context.Context, id string) (domain.Session, *domain
 	return row.session(), user, nil
 }
 
-// queryRowPgx runs a query on one of db's connections through pgx itself: database/sql
-// builds a scanner per column for every result, 40 allocations for the session query's
-// row, a quarter of the service's CPU in that query under load. pgx prepares the query on
-// each connection and caches it, and prepares it again when a migration changes what it
-// returns; a *sql.Stmt would keep failing then.
-func queryRowPgx(ctx context.Context, db *sql.DB, query string, dest []any, args ...any) error {
-	conn, err := db.Conn(ctx)
+// queryRowPgx runs a query on one of the pool's connections through pgx itself:
+// database/sql builds a scanner per column for every result, 40 allocations for the
+// session query's row, a quarter of the service's CPU in that query under load. pgx
+// prepares the query on each connection and caches it, and prepares it again when a
+// migration changes what it returns; a *sql.Stmt would keep failing then.
+func (s *Store) queryRowPgx(ctx context.Context, query string, dest []any, args ...any) error {
+	conn, err := s.db.DB.Conn(ctx)
 	if err != nil {
 		return err
 	}
@@ -107,9 +108,26 @@ func queryRowPgx(ctx context.Context, db *sql.DB, query string, dest []any, args
 		if !ok {
 			return fmt.Errorf("postgres connection is a %T, not pgx's", driverConn)
 		}
-		pgxArgs := append([]any{pgx.QueryExecModeCacheStatement}, args...)
-		return pc.Conn().QueryRow(ctx, query, pgxArgs...).Scan(dest...)
+		queryArgs := append(s.pgxMode.args(pc.Conn()), args...)
+		return pc.Conn().QueryRow(ctx, query, queryArgs...).Scan(dest...)
 	})
+}
+
+// pgxMode is how queryRowPgx runs queries: with pgx's statement cache, unless the URL
+// chose a mode for every query (see choosesExecMode). It is decided at the first query,
+// from that connection's URL, as reading it copies the connection's configuration.
+type pgxMode struct {
+	once sync.Once
+	mode []any // the arguments that come before the query's own, with no spare capacity
+}
+
+func (m *pgxMode) args(conn *pgx.Conn) []any {
+	m.once.Do(func() {
+		if !choosesExecMode(conn.Config().ConnString()) {
+			m.mode = []any{pgx.QueryExecModeCacheStatement}
+		}
+	})
+	return m.mode
 }
 
 // sessionQuery runs on every request authenticated by a session, so it is prepared once

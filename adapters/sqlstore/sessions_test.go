@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"github.com/uptrace/bun"
 
@@ -56,6 +57,30 @@ func TestSessionLookupRecoversWhenTheDatabaseEndsItsConnections(t *testing.T) {
 
 	// Each connection that was ended may fail once, as the database being unavailable.
 	requireLookupRecovers(t, s, userID, ended, domain.ErrStoreUnavailable)
+}
+
+// A PgBouncer in transaction mode may run each query on another server connection, where
+// a statement prepared before does not exist: a URL that chooses the simple protocol for
+// that reason must keep the session lookup from preparing one.
+func TestSessionLookupFollowsTheURLsExecMode(t *testing.T) {
+	for name, tc := range map[string]struct {
+		urlSuffix    string
+		wantPrepared bool
+	}{
+		"mode chosen by the store":   {"", true},
+		"simple_protocol in the URL": {"&default_query_exec_mode=simple_protocol", false},
+	} {
+		t.Run(name, func(t *testing.T) {
+			db, s, _ := storeWithSession(t, testdb.PostgresURL(t)+tc.urlSuffix)
+			db.SetMaxOpenConns(1) // the lookup and the count below share one connection
+			_, _, err := s.Session(t.Context(), "session-1")
+			require.NoError(t, err)
+			var prepared int
+			require.NoError(t, db.QueryRowContext(t.Context(),
+				`SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE '%FROM sessions AS s JOIN users%'`).Scan(&prepared))
+			assert.Equal(t, tc.wantPrepared, prepared > 0, "the session query is prepared")
+		})
+	}
 }
 
 // requireLookupRecovers lets the lookup of "session-1" fail up to failures times (each

@@ -26,6 +26,7 @@ var (
 type Store struct {
 	db                 *bun.DB
 	sqliteSessionQuery preparedQuery
+	pgxMode            pgxMode
 }
 
 // NewStore returns a store on db, which must be migrated (see Migrate).
