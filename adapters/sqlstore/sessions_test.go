@@ -2,6 +2,7 @@ package sqlstore_test
 
 import (
 	"fmt"
+	"net/url"
 	"testing"
 	"time"
 
@@ -64,16 +65,25 @@ func TestSessionLookupRecoversWhenTheDatabaseEndsItsConnections(t *testing.T) {
 // that reason must keep the session lookup from preparing one.
 func TestSessionLookupFollowsTheURLsExecMode(t *testing.T) {
 	for name, tc := range map[string]struct {
-		urlSuffix    string
+		execMode     string
 		wantPrepared bool
 	}{
 		"mode chosen by the store":   {"", true},
-		"simple_protocol in the URL": {"&default_query_exec_mode=simple_protocol", false},
+		"simple_protocol in the URL": {"simple_protocol", false},
 	} {
 		t.Run(name, func(t *testing.T) {
-			db, s, _ := storeWithSession(t, testdb.PostgresURL(t)+tc.urlSuffix)
+			u, err := url.Parse(testdb.PostgresURL(t))
+			require.NoError(t, err)
+			q := u.Query()
+			q.Del("default_query_exec_mode") // PHONEAUTH_TEST_POSTGRES_URL may set one
+			if tc.execMode != "" {
+				q.Set("default_query_exec_mode", tc.execMode)
+			}
+			u.RawQuery = q.Encode()
+
+			db, s, _ := storeWithSession(t, u.String())
 			db.SetMaxOpenConns(1) // the lookup and the count below share one connection
-			_, _, err := s.Session(t.Context(), "session-1")
+			_, _, err = s.Session(t.Context(), "session-1")
 			require.NoError(t, err)
 			var prepared int
 			require.NoError(t, db.QueryRowContext(t.Context(),

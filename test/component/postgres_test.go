@@ -1,8 +1,6 @@
 package component_test
 
 import (
-	"github.com/phoneauth/phoneauth/test/harness"
-
 	"context"
 	"errors"
 	"io"
@@ -15,6 +13,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/phoneauth/phoneauth/test/harness"
 	"github.com/phoneauth/phoneauth/test/testdb"
 )
 
@@ -36,31 +35,40 @@ func TestWalkThroughOnPostgres(t *testing.T) {
 }
 
 // Losing the database while serving answers 503 in the contract's envelope, and the
-// service recovers by itself when the database is back.
+// service recovers by itself when the database is back; also with the simple protocol,
+// which a DATABASE_URL behind a PgBouncer in transaction mode chooses.
 func TestDatabaseLostWhileServing(t *testing.T) {
 	t.Parallel()
-	target, err := url.Parse(testdb.PostgresURL(t))
-	require.NoError(t, err)
-	proxy := startTCPProxy(t, target.Host)
-	target.Host = proxy.addr
-	q := target.Query()
-	q.Set("connect_timeout", "2")
-	target.RawQuery = q.Encode()
+	for name, execMode := range map[string]string{"modes chosen by the store": "", "simple protocol": "simple_protocol"} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			target, err := url.Parse(testdb.PostgresURL(t))
+			require.NoError(t, err)
+			proxy := startTCPProxy(t, target.Host)
+			target.Host = proxy.addr
+			q := target.Query()
+			q.Set("connect_timeout", "2")
+			if execMode != "" {
+				q.Set("default_query_exec_mode", execMode)
+			}
+			target.RawQuery = q.Encode()
 
-	h := harness.New(t, map[string]string{"DATABASE_URL": target.String()})
-	token := h.Register(harness.NewMobile(), "correct horse")
-	auth := []string{"Authorization", "JWT " + token}
+			h := harness.New(t, map[string]string{"DATABASE_URL": target.String()})
+			token := h.Register(harness.NewMobile(), "correct horse")
+			auth := []string{"Authorization", "JWT " + token}
 
-	proxy.cut()
-	harness.Expect(t, h.Request(http.MethodGet, "/users/1/", nil, auth...), http.StatusServiceUnavailable,
-		`{"detail": "Service temporarily unavailable, try again later."}`)
-	harness.Expect(t, h.Post("/code/", map[string]any{"mobile": harness.NewMobile()}, "Accept-Language", "zh-hans"), http.StatusServiceUnavailable,
-		`{"detail": "服务暂不可用，请稍后再试。"}`)
+			proxy.cut()
+			harness.Expect(t, h.Request(http.MethodGet, "/users/1/", nil, auth...), http.StatusServiceUnavailable,
+				`{"detail": "Service temporarily unavailable, try again later."}`)
+			harness.Expect(t, h.Post("/code/", map[string]any{"mobile": harness.NewMobile()}, "Accept-Language", "zh-hans"), http.StatusServiceUnavailable,
+				`{"detail": "服务暂不可用，请稍后再试。"}`)
 
-	proxy.restore()
-	require.Eventually(t, func() bool {
-		return h.Request(http.MethodGet, "/users/1/", nil, auth...).Status == http.StatusOK
-	}, 10*time.Second, 100*time.Millisecond, "the service did not recover")
+			proxy.restore()
+			require.Eventually(t, func() bool {
+				return h.Request(http.MethodGet, "/users/1/", nil, auth...).Status == http.StatusOK
+			}, 10*time.Second, 100*time.Millisecond, "the service did not recover")
+		})
+	}
 }
 
 // tcpProxy forwards connections to a server and can cut them all, like a database
