@@ -40,6 +40,7 @@ func unreachable(err error) bool {
 	case errors.Is(err, driver.ErrBadConn), errors.Is(err, sql.ErrConnDone),
 		errors.Is(err, context.DeadlineExceeded), pgconn.Timeout(err),
 		errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.ECONNRESET),
+		// pgx reports a connection lost during a simple-protocol query as closed.
 		errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, pgconn.ErrConnClosed),
 		errors.As(err, &connectErr), errors.As(err, &netErr):
 		return true

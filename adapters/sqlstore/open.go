@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect/pgdialect"
@@ -103,11 +104,17 @@ func openPostgres(databaseURL string, maxConns int) (*bun.DB, error) {
 	return bun.NewDB(sqldb, pgdialect.New()), nil
 }
 
-// choosesExecMode tells whether a Postgres URL sets pgx's default_query_exec_mode, e.g.
-// simple_protocol behind a PgBouncer that cannot keep prepared statements. Every query
-// then runs in that mode; otherwise the store chooses a mode for each.
+// choosesExecMode tells whether a Postgres URL, read as pgx reads it (with a service file
+// and PG* environment variables), sets pgx's default_query_exec_mode: e.g. simple_protocol
+// behind a PgBouncer that cannot keep prepared statements. The store's queries then run
+// in that mode; otherwise the store chooses one for each.
 func choosesExecMode(databaseURL string) bool {
-	return strings.Contains(databaseURL, "default_query_exec_mode=")
+	cfg, err := pgconn.ParseConfig(databaseURL)
+	if err != nil {
+		return false
+	}
+	_, chosen := cfg.RuntimeParams["default_query_exec_mode"]
+	return chosen
 }
 
 // Ping checks that the database answers; when it cannot be reached the error matches

@@ -108,32 +108,37 @@ func (s *Store) queryRowPgx(ctx context.Context, query string, dest []any, args 
 		if !ok {
 			return fmt.Errorf("postgres connection is a %T, not pgx's", driverConn)
 		}
-		queryArgs := append(s.pgxMode.args(pc.Conn()), args...)
-		return pc.Conn().QueryRow(ctx, query, queryArgs...).Scan(dest...)
+		return pc.Conn().QueryRow(ctx, query, s.pgxMode.queryArgs(pc.Conn(), args)...).Scan(dest...)
 	})
 }
 
 // pgxMode is how queryRowPgx runs queries: with pgx's statement cache, unless the URL
-// chose a mode for every query (see choosesExecMode). It is decided at the first query,
-// from that connection's URL, as reading it copies the connection's configuration.
+// chose a mode for every query (see choosesExecMode) or turned the cache off
+// (statement_cache_capacity=0, which refuses that mode). It is decided at the first query,
+// from that connection's configuration, as reading it makes a copy.
 type pgxMode struct {
-	once sync.Once
-	mode []any // the arguments that come before the query's own, with no spare capacity
+	once           sync.Once
+	cacheStatement bool
 }
 
-func (m *pgxMode) args(conn *pgx.Conn) []any {
+// queryArgs returns the arguments for pgx's QueryRow: args, led by the mode if one is set.
+func (m *pgxMode) queryArgs(conn *pgx.Conn, args []any) []any {
 	m.once.Do(func() {
-		if !choosesExecMode(conn.Config().ConnString()) {
-			m.mode = []any{pgx.QueryExecModeCacheStatement}
-		}
+		cfg := conn.Config()
+		m.cacheStatement = cfg.StatementCacheCapacity > 0 && !choosesExecMode(cfg.ConnString())
 	})
-	return m.mode
+	queryArgs := make([]any, 0, 1+len(args)) // a copy, so that the caller's args stay on its stack
+	if m.cacheStatement {
+		queryArgs = append(queryArgs, pgx.QueryExecModeCacheStatement)
+	}
+	return append(queryArgs, args...)
 }
 
 // sessionQuery runs on every request authenticated by a session, so it is prepared once
-// per connection: Bun would write the id into the text, and the database would parse and
-// plan each request's query anew (on SQLite, whose one connection every query waits for,
-// that was a third of the service's CPU in GET /users/1/).
+// per connection (on Postgres unless the URL says otherwise, see pgxMode): Bun would write
+// the id into the text, and the database would parse and plan each request's query anew
+// (on SQLite, whose one connection every query waits for, that was a third of the
+// service's CPU in GET /users/1/).
 const sessionQuery = `SELECT s.id, s.user_id, s.started_at, s.revoked,
 	u.id, u.username, u.mobile, u.password_hash, u.name, u.gender, u.birthday, u.email,
 	u.active, u.date_joined, u.token_version

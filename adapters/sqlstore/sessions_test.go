@@ -61,30 +61,33 @@ func TestSessionLookupRecoversWhenTheDatabaseEndsItsConnections(t *testing.T) {
 }
 
 // A PgBouncer in transaction mode may run each query on another server connection, where
-// a statement prepared before does not exist: a URL that chooses the simple protocol for
-// that reason must keep the session lookup from preparing one.
+// a statement prepared before does not exist: a URL that chooses the simple protocol or
+// turns pgx's statement cache off for that reason must keep the session lookup from
+// preparing one, and the lookup must work.
 func TestSessionLookupFollowsTheURLsExecMode(t *testing.T) {
 	for name, tc := range map[string]struct {
-		execMode     string
+		params       string // added to the URL's query
 		wantPrepared bool
 	}{
-		"mode chosen by the store":   {"", true},
-		"simple_protocol in the URL": {"simple_protocol", false},
+		"mode chosen by the store":             {"", true},
+		"simple_protocol in the URL":           {"&default_query_exec_mode=simple_protocol", false},
+		"simple_protocol, the key URL-encoded": {"&default%5Fquery%5Fexec%5Fmode=simple_protocol", false},
+		"statement cache off":                  {"&statement_cache_capacity=0", false},
 	} {
 		t.Run(name, func(t *testing.T) {
 			u, err := url.Parse(testdb.PostgresURL(t))
 			require.NoError(t, err)
 			q := u.Query()
-			q.Del("default_query_exec_mode") // PHONEAUTH_TEST_POSTGRES_URL may set one
-			if tc.execMode != "" {
-				q.Set("default_query_exec_mode", tc.execMode)
-			}
-			u.RawQuery = q.Encode()
+			// PHONEAUTH_TEST_POSTGRES_URL may set either.
+			q.Del("default_query_exec_mode")
+			q.Del("statement_cache_capacity")
+			u.RawQuery = q.Encode() + tc.params
 
-			db, s, _ := storeWithSession(t, u.String())
+			db, s, userID := storeWithSession(t, u.String())
 			db.SetMaxOpenConns(1) // the lookup and the count below share one connection
-			_, _, err = s.Session(t.Context(), "session-1")
+			_, user, err := s.Session(t.Context(), "session-1")
 			require.NoError(t, err)
+			require.Equal(t, userID, user.ID())
 			var prepared int
 			require.NoError(t, db.QueryRowContext(t.Context(),
 				`SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE '%FROM sessions AS s JOIN users%'`).Scan(&prepared))
