@@ -3,6 +3,7 @@
 package application
 
 import (
+	"context"
 	"fmt"
 	"time"
 
@@ -54,6 +55,7 @@ type Deps struct {
 	Clock     ports.Clock
 	Limits    ports.LimitStore
 	Observer  ports.Observer
+	Devices   ports.DeviceTokens
 }
 
 // Accounts implements ports.Accounts.
@@ -69,7 +71,7 @@ var _ ports.Accounts = (*Accounts)(nil)
 
 // NewAccounts builds the use cases.
 func NewAccounts(cfg Config, deps Deps) (*Accounts, error) {
-	dummy, err := deps.Passwords.Hash("phoneauth timing equaliser")
+	dummy, err := deps.Passwords.Hash(context.Background(), "phoneauth timing equaliser")
 	if err != nil {
 		return nil, fmt.Errorf("dummy password hash: %w", err)
 	}

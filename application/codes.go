@@ -43,11 +43,7 @@ func (a *Accounts) SendCode(ctx context.Context, client ports.Client, field port
 		}
 		return "", err
 	}
-	err = a.takeSendQuotas(ctx, client, mobile, now)
-	if err == nil {
-		err = a.deliver(ctx, mobile, registered, now)
-	}
-	if err != nil {
+	if err := a.send(ctx, client, mobile, registered, now); err != nil {
 		// Nothing was sent, so the interval must not start; the release outlives a cancelled request.
 		if rerr := a.deps.Codes.Release(context.WithoutCancel(ctx), mobile.String(), now); rerr != nil {
 			err = errors.Join(err, rerr)
@@ -61,48 +57,58 @@ func (a *Accounts) SendCode(ctx context.Context, client ports.Client, field port
 	return mobile.String(), nil
 }
 
-// takeSendQuotas counts one send against the per-mobile, per-IP and global limits, in that
-// order: a refused quota leaves those after it untouched. The global counter is every
-// request's, so its row is locked alone, for as short a time as possible.
-func (a *Accounts) takeSendQuotas(ctx context.Context, client ports.Client, mobile domain.Mobile, now time.Time) error {
-	err := a.checkLimits(ctx,
-		take("sms:mobile:"+mobile.String(), now, 24*time.Hour, a.cfg.Limits.MobileDaily, domain.LimitMobileDaily),
-		take("sms:ip:"+client.IP, now, time.Hour, a.cfg.Limits.IPHourly, domain.LimitIPHourly))
-	if err != nil {
+// send takes the per-mobile, per-IP and global send quotas all together or not at all,
+// delivers, and gives the quotas back when no SMS went out (the vendor refused or was
+// unavailable, the request was cancelled): a request is charged only for what it got.
+// A registered mobile under enumeration protection is charged like any other, so that
+// its limits do not tell it apart.
+func (a *Accounts) send(ctx context.Context, client ports.Client, mobile domain.Mobile, registered bool, now time.Time) error {
+	quotas := []quota{
+		{domain.LimitKey("sms:mobile", mobile.String()), 24 * time.Hour, a.cfg.Limits.MobileDaily, domain.LimitMobileDaily},
+		{domain.LimitKey("sms:ip", client.IP), time.Hour, a.cfg.Limits.IPHourly, domain.LimitIPHourly},
+		{domain.LimitKey("sms:global", ""), time.Hour, a.cfg.Limits.GlobalHourly, domain.LimitGlobalHourly},
+	}
+	takes := make([]limitChange, len(quotas))
+	for i, q := range quotas {
+		takes[i] = q.take(now)
+	}
+	if err := a.checkLimits(ctx, takes...); err != nil {
 		return err
 	}
-	return a.checkLimits(ctx, take("sms:global", now, time.Hour, a.cfg.Limits.GlobalHourly, domain.LimitGlobalHourly))
-}
-
-// deliver sends a new code, or, to a registered mobile under enumeration protection,
-// nothing or the configured notice.
-func (a *Accounts) deliver(ctx context.Context, mobile domain.Mobile, registered bool, now time.Time) error {
-	switch {
-	case !registered:
-		return a.sendCode(ctx, mobile, now)
-	case a.cfg.RegisteredTemplate != "":
-		return a.deps.SMS.Send(ctx, mobile.String(), a.cfg.RegisteredTemplate)
-	default:
+	code, err := a.deliver(ctx, mobile, registered, now)
+	if err != nil {
+		giveBacks := make([]ports.CounterChange, len(quotas))
+		for i, q := range quotas {
+			giveBacks[i] = q.giveBack(now)
+		}
+		return errors.Join(err, a.deps.Limits.UpdateCounters(context.WithoutCancel(ctx), giveBacks...))
+	}
+	if code == nil {
 		return nil
 	}
-}
-
-func (a *Accounts) sendCode(ctx context.Context, mobile domain.Mobile, now time.Time) error {
-	code, err := a.deps.Secrets.NewCode(a.cfg.CodeLength)
-	if err != nil {
-		return err
-	}
-	if err := a.deps.SMS.Send(ctx, mobile.String(), strings.ReplaceAll(a.cfg.SMSTemplate, "{code}", code)); err != nil {
-		return err
-	}
-	vc, err := domain.NewVerifyCode(mobile, a.deps.Secrets.CodeHash(mobile.String(), code), now, a.cfg.CodeTTL, a.cfg.MaxAttempts)
-	if err != nil {
-		return err
-	}
 	// The SMS is out: the code must be saved even if the client has gone away.
-	if err := a.deps.Codes.Save(context.WithoutCancel(ctx), vc); err != nil {
+	if err := a.deps.Codes.Save(context.WithoutCancel(ctx), code); err != nil {
 		return err
 	}
 	a.deps.Observer.Code(domain.CodeIssued)
 	return nil
+}
+
+// deliver texts a new code and returns it to be stored, or, to a registered mobile under
+// enumeration protection, texts nothing or the configured notice and returns no code.
+func (a *Accounts) deliver(ctx context.Context, mobile domain.Mobile, registered bool, now time.Time) (*domain.VerifyCode, error) {
+	switch {
+	case registered && a.cfg.RegisteredTemplate != "":
+		return nil, a.deps.SMS.Send(ctx, mobile.String(), a.cfg.RegisteredTemplate)
+	case registered:
+		return nil, nil
+	}
+	code, err := a.deps.Secrets.NewCode(a.cfg.CodeLength)
+	if err != nil {
+		return nil, err
+	}
+	if err := a.deps.SMS.Send(ctx, mobile.String(), strings.ReplaceAll(a.cfg.SMSTemplate, "{code}", code)); err != nil {
+		return nil, err
+	}
+	return domain.NewVerifyCode(mobile, a.deps.Secrets.CodeHash(mobile.String(), code), now, a.cfg.CodeTTL, a.cfg.MaxAttempts)
 }

@@ -3,6 +3,7 @@ package application
 import (
 	"context"
 	"errors"
+	"strconv"
 	"time"
 
 	"github.com/phoneauth/phoneauth/domain"
@@ -17,9 +18,22 @@ type limitChange struct {
 	change func(*domain.Counter) error
 }
 
-// take counts one event in a fixed-window limit.
-func take(key string, now time.Time, window time.Duration, limit int, reason domain.LimitReason) limitChange {
-	return limitChange{key, reason, func(c *domain.Counter) error { return c.Take(now, window, limit) }}
+// quota is a fixed-window limit: at most limit events per window under key.
+type quota struct {
+	key    string
+	window time.Duration
+	limit  int
+	reason domain.LimitReason
+}
+
+// take counts one event at now.
+func (q quota) take(now time.Time) limitChange {
+	return limitChange{q.key, q.reason, func(c *domain.Counter) error { return c.Take(now, q.window, q.limit) }}
+}
+
+// giveBack returns the event take counted at now.
+func (q quota) giveBack(now time.Time) ports.CounterChange {
+	return ports.CounterChange{Key: q.key, Change: func(c *domain.Counter) error { c.GiveBack(now, q.window); return nil }}
 }
 
 // admission claims a login attempt under a backoff.
@@ -27,8 +41,23 @@ func admission(key string, now time.Time, b domain.Backoff, reason domain.LimitR
 	return limitChange{key, reason, func(c *domain.Counter) error { return c.Admit(now, b) }}
 }
 
-// checkLimits applies changes in order, in one update of the limit store, up to the first
-// limit that refuses: the changes before it stand. The refusal is reported to the observer.
+// reset forgets every failure counted under key.
+func reset(key string) ports.CounterChange {
+	return ports.CounterChange{Key: key, Change: func(c *domain.Counter) error { c.Reset(); return nil }}
+}
+
+// refund takes back one admitted attempt counted under key.
+func refund(key string) ports.CounterChange {
+	return ports.CounterChange{Key: key, Change: func(c *domain.Counter) error { c.Refund(); return nil }}
+}
+
+// accountKey is the login limit of an account.
+func accountKey(userID int64) string {
+	return domain.LimitKey("login:user", strconv.FormatInt(userID, 10))
+}
+
+// checkLimits applies changes in one update of the limit store, all or none: when a limit
+// refuses, nothing is counted, and the refusal is reported to the observer.
 func (a *Accounts) checkLimits(ctx context.Context, changes ...limitChange) error {
 	var refused domain.LimitReason
 	counterChanges := make([]ports.CounterChange, len(changes))

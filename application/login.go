@@ -4,24 +4,35 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
+	"time"
 
 	"github.com/phoneauth/phoneauth/domain"
 	"github.com/phoneauth/phoneauth/ports"
 )
 
-// Login starts a session for valid credentials.
+// Login starts a session for valid credentials and hands the client a device token: the
+// one it presented when that was valid, else a new one.
 func (a *Accounts) Login(ctx context.Context, client ports.Client, cred ports.Credentials) (ports.Tokens, error) {
-	user, err := a.checkCredentials(ctx, client, cred)
+	user, device, err := a.checkCredentials(ctx, client, cred)
 	if err != nil {
 		return ports.Tokens{}, err
 	}
-	return a.startSession(ctx, user)
+	if device == "" {
+		if device, err = a.deps.Devices.Issue(user.ID()); err != nil {
+			return ports.Tokens{}, err
+		}
+	}
+	tokens, err := a.startSession(ctx, user)
+	if err != nil {
+		return ports.Tokens{}, err
+	}
+	tokens.DeviceToken = device
+	return tokens, nil
 }
 
 // IssueAPIToken returns the key of a new opaque token; only its hash is stored.
 func (a *Accounts) IssueAPIToken(ctx context.Context, client ports.Client, cred ports.Credentials) (string, error) {
-	user, err := a.checkCredentials(ctx, client, cred)
+	user, _, err := a.checkCredentials(ctx, client, cred)
 	if err != nil {
 		return "", err
 	}
@@ -42,12 +53,10 @@ func (a *Accounts) IssueAPIToken(ctx context.Context, client ports.Client, cred 
 	return key, nil
 }
 
-// checkCredentials verifies a password under the login limits: each attempt is claimed
-// against the client IP and the account before the password is checked, so concurrent
-// guesses cannot pass a limit together. An unknown user costs the same work as a known
-// one (a throttle update and a hash verification), so timing does not reveal accounts.
-func (a *Accounts) checkCredentials(ctx context.Context, client ports.Client, cred ports.Credentials) (*domain.User, error) {
-	user, err := a.verifyCredentials(ctx, client, cred)
+// checkCredentials verifies a password under the login limits and returns the user and the
+// device token the client presented, when it was valid for that user.
+func (a *Accounts) checkCredentials(ctx context.Context, client ports.Client, cred ports.Credentials) (*domain.User, string, error) {
+	user, device, err := a.verifyCredentials(ctx, client, cred)
 	var fieldErrs domain.FieldErrors
 	switch {
 	case err == nil:
@@ -57,61 +66,95 @@ func (a *Accounts) checkCredentials(ctx context.Context, client ports.Client, cr
 	case errors.As(err, &fieldErrs):
 		a.deps.Observer.Login(domain.LoginInvalid)
 	}
-	return user, err
+	return user, device, err
 }
 
-func (a *Accounts) verifyCredentials(ctx context.Context, client ports.Client, cred ports.Credentials) (*domain.User, error) {
+// loginLimits are the limits one attempt is judged on, and what a success gives back.
+type loginLimits struct {
+	claims    []limitChange
+	onSuccess []ports.CounterChange
+}
+
+// limitsFor judges a client that presents a valid device token for the account on that
+// device's failures alone, so that failures from other clients or a shared IP never lock
+// the owner out; a device that fails too often is locked like an account. Any other client
+// is judged on its IP and the account (or the name it tried): the IP is claimed first, and
+// a refused claim counts against neither.
+func (a *Accounts) limitsFor(client ports.Client, username string, user *domain.User, device string, now time.Time) loginLimits {
+	if device != "" {
+		key := domain.LimitKey("login:device", device)
+		return loginLimits{
+			claims:    []limitChange{admission(key, now, a.cfg.Limits.LoginAccount, domain.LimitLoginDevice)},
+			onSuccess: []ports.CounterChange{reset(key)},
+		}
+	}
+	ipKey := domain.LimitKey("login:ip", client.IP)
+	account := domain.LimitKey("login:name", username)
+	if user != nil {
+		account = accountKey(user.ID())
+	}
+	return loginLimits{
+		claims: []limitChange{
+			admission(ipKey, now, a.cfg.Limits.LoginClientIP, domain.LimitLoginIP),
+			admission(account, now, a.cfg.Limits.LoginAccount, domain.LimitLoginAccount),
+		},
+		// Many users may share an IP: its successes are not counted against it.
+		onSuccess: []ports.CounterChange{reset(account), refund(ipKey)},
+	}
+}
+
+// verifyCredentials claims the attempt against its limits before the password is checked,
+// so that concurrent guesses cannot pass a limit together. An unknown user costs the same
+// work as a known one (a throttle update and a hash verification), so timing does not
+// reveal accounts.
+func (a *Accounts) verifyCredentials(ctx context.Context, client ports.Client, cred ports.Credentials) (*domain.User, string, error) {
 	username, usernameErr := requiredText(cred.Username)
 	password, passwordErr := requiredText(cred.Password)
 	if errs := collect(
 		domain.FieldError{Field: "username", Err: usernameErr},
 		domain.FieldError{Field: "password", Err: passwordErr},
 	); errs != nil {
-		return nil, errs
+		return nil, "", errs
 	}
 	user, err := a.deps.Users.ByLogin(ctx, username)
 	if err != nil && !errors.Is(err, domain.ErrUserNotFound) {
-		return nil, err
+		return nil, "", err
 	}
-	ipKey := "login:ip:" + client.IP
-	accountKey := "login:name:" + username
-	encoded := a.dummyHash
+	encoded, device := a.dummyHash, ""
 	if user != nil {
-		accountKey = "login:user:" + strconv.FormatInt(user.ID(), 10)
 		encoded = user.PasswordHash()
+		if id, ok := a.deps.Devices.Check(cred.DeviceToken, user.ID()); ok {
+			device = id
+		}
 	}
-	// The user is looked up first, so that both claims go to the store in one update (a
-	// refused IP costs that lookup); the client IP is claimed first, so that a refused IP
-	// does not count against the account.
-	now := a.deps.Clock.Now()
-	if err := a.checkLimits(ctx,
-		admission(ipKey, now, a.cfg.Limits.LoginClientIP, domain.LimitLoginIP),
-		admission(accountKey, now, a.cfg.Limits.LoginAccount, domain.LimitLoginAccount)); err != nil {
-		return nil, err
+	// The user is looked up first, so that every claim goes to the store in one update.
+	limits := a.limitsFor(client, username, user, device, a.deps.Clock.Now())
+	if err := a.checkLimits(ctx, limits.claims...); err != nil {
+		return nil, "", err
 	}
-	ok, err := a.deps.Passwords.Verify(encoded, password)
+	ok, err := a.deps.Passwords.Verify(ctx, encoded, password)
 	if err != nil {
-		return nil, fmt.Errorf("verifying a password hash: %w", err)
+		return nil, "", fmt.Errorf("verifying a password hash: %w", err)
 	}
 	if !ok || user == nil || !user.Active() {
-		return nil, domain.FieldErrors{{Field: "non_field_errors", Err: domain.ErrInvalidCredentials}}
+		return nil, "", domain.FieldErrors{{Field: "non_field_errors", Err: domain.ErrInvalidCredentials}}
 	}
-	err = a.deps.Limits.UpdateCounters(ctx,
-		ports.CounterChange{Key: accountKey, Change: func(c *domain.Counter) error { c.Reset(); return nil }},
-		ports.CounterChange{Key: ipKey, Change: func(c *domain.Counter) error { c.Refund(); return nil }})
-	if err != nil {
-		return nil, err
+	if err := a.deps.Limits.UpdateCounters(ctx, limits.onSuccess...); err != nil {
+		return nil, "", err
+	}
+	if device != "" {
+		device = cred.DeviceToken
 	}
 	if a.deps.Passwords.NeedsRehash(encoded) {
-		return a.upgradeHash(ctx, user, password)
+		user, err = a.upgradeHash(ctx, user, password)
 	}
-	return user, nil
+	return user, device, err
 }
 
 // upgradeHash replaces an imported (Django) or outdated hash with a fresh Argon2id one,
 // now that the password is known to be right.
 func (a *Accounts) upgradeHash(ctx context.Context, user *domain.User, password string) (*domain.User, error) {
-	hash, err := a.deps.Passwords.Hash(password)
+	hash, err := a.deps.Passwords.Hash(ctx, password)
 	if err != nil {
 		return nil, err
 	}

@@ -65,10 +65,20 @@ func (a *Accounts) redeem(ctx context.Context, username, code, password string, 
 	if err != nil {
 		return nil, domain.ErrCodeMismatch // no code is ever sent to an invalid mobile
 	}
-	// Every verification counts against the mobile's daily budget, across resends, so
-	// that new codes do not buy an attacker new guesses.
+	// Every verification of a live code counts against the mobile's daily budget, across
+	// resends, so that new codes do not buy an attacker new guesses; guesses for a mobile
+	// without a live code cannot spend its owner's budget.
 	now := a.deps.Clock.Now()
-	if err := a.checkLimits(ctx, take("code:mobile:"+mobile.String(), now, 24*time.Hour, a.cfg.Limits.CodeDaily, domain.LimitCodeFailures)); err != nil {
+	newest, err := a.deps.Codes.Newest(ctx, mobile.String())
+	if err != nil {
+		return nil, err
+	}
+	if err := newest.Live(now); err != nil {
+		a.observeCode(err)
+		return nil, err
+	}
+	budget := quota{domain.LimitKey("code:mobile", mobile.String()), 24 * time.Hour, a.cfg.Limits.CodeDaily, domain.LimitCodeFailures}
+	if err := a.checkLimits(ctx, budget.take(now)); err != nil {
 		return nil, err
 	}
 	submitted := a.deps.Secrets.CodeHash(mobile.String(), code)
@@ -94,7 +104,7 @@ func (a *Accounts) redeem(ctx context.Context, username, code, password string, 
 		a.observeCode(err)
 		return nil, err
 	}
-	hash, err := a.deps.Passwords.Hash(password) // tens of milliseconds: outside any transaction
+	hash, err := a.deps.Passwords.Hash(ctx, password) // tens of milliseconds: outside any transaction
 	if err != nil {
 		return nil, err
 	}

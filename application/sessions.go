@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 
 	"github.com/phoneauth/phoneauth/domain"
 	"github.com/phoneauth/phoneauth/ports"
@@ -116,22 +115,22 @@ func (a *Accounts) ChangePassword(ctx context.Context, client ports.Client, call
 		return ports.Tokens{}, errs
 	}
 	user := caller.User
-	accountKey := "login:user:" + strconv.FormatInt(user.ID(), 10)
-	if err := a.checkLimits(ctx, admission(accountKey, a.deps.Clock.Now(), a.cfg.Limits.LoginAccount, domain.LimitLoginAccount)); err != nil {
+	account := accountKey(user.ID())
+	if err := a.checkLimits(ctx, admission(account, a.deps.Clock.Now(), a.cfg.Limits.LoginAccount, domain.LimitLoginAccount)); err != nil {
 		return ports.Tokens{}, err
 	}
-	ok, err := a.deps.Passwords.Verify(user.PasswordHash(), oldPassword)
+	ok, err := a.deps.Passwords.Verify(ctx, user.PasswordHash(), oldPassword)
 	if err != nil {
 		return ports.Tokens{}, fmt.Errorf("verifying a password hash: %w", err)
 	}
 	if !ok {
 		return ports.Tokens{}, domain.FieldErrors{{Field: "old_password", Err: domain.ErrWrongPassword}}
 	}
-	hash, err := a.deps.Passwords.Hash(newPassword)
+	hash, err := a.deps.Passwords.Hash(ctx, newPassword)
 	if err != nil {
 		return ports.Tokens{}, err
 	}
-	if err := a.deps.Limits.UpdateCounters(ctx, ports.CounterChange{Key: accountKey, Change: func(c *domain.Counter) error { c.Reset(); return nil }}); err != nil {
+	if err := a.deps.Limits.UpdateCounters(ctx, reset(account)); err != nil {
 		return ports.Tokens{}, err
 	}
 	if err := a.endAllSessions(ctx, user.ID(), func(u *domain.User) { u.ChangePassword(hash) }); err != nil {

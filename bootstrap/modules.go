@@ -49,6 +49,9 @@ var CoreModule = fx.Module("core",
 		fx.Annotate(func(cfg Config) *secret.Secrets {
 			return secret.New(secret.DeriveKey(cfg.JWTSecret, "phoneauth sms code hash"))
 		}, fx.As(new(ports.Secrets))),
+		fx.Annotate(func(cfg Config) *secret.DeviceTokens {
+			return secret.NewDeviceTokens(secret.DeriveKey(cfg.JWTSecret, "phoneauth device token"))
+		}, fx.As(new(ports.DeviceTokens))),
 		newAccessTokens,
 		func(t accessTokens) ports.AccessTokens { return t },
 		func(t accessTokens) ports.KeySet { return t },
@@ -96,6 +99,7 @@ type accountDeps struct {
 	Clock     ports.Clock
 	Limits    ports.LimitStore
 	Observer  ports.Observer
+	Devices   ports.DeviceTokens
 }
 
 func newAccounts(d accountDeps) (*application.Accounts, error) {
@@ -138,7 +142,7 @@ func newAccounts(d accountDeps) (*application.Accounts, error) {
 	}, application.Deps{
 		Users: d.Users, Codes: d.Codes, Registrar: d.Registrar, APITokens: d.APITokens, Sessions: d.Sessions,
 		SMS: d.SMS, Tokens: d.Tokens, Passwords: d.Passwords, Secrets: d.Secrets, Clock: d.Clock,
-		Limits: d.Limits, Observer: d.Observer,
+		Limits: d.Limits, Observer: d.Observer, Devices: d.Devices,
 	})
 }
 

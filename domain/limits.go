@@ -1,9 +1,20 @@
 package domain
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"strconv"
 	"time"
 )
+
+// LimitKey names the counter of one kind of limit for one subject (a mobile, a client IP,
+// an account; empty for a limit shared by all): the kind, then a SHA-256 digest of the
+// subject. A key's size and bytes never depend on what a client sent, so no request can
+// make a key the database cannot store or find again.
+func LimitKey(kind, subject string) string {
+	sum := sha256.Sum256([]byte(subject))
+	return kind + ":" + hex.EncodeToString(sum[:])
+}
 
 // Counter is the state of one limit, stored under a key shared by every replica:
 // N events counted since At. Its methods implement the two kinds of limit.
@@ -25,6 +36,14 @@ func (c *Counter) Take(now time.Time, window time.Duration, limit int) error {
 	}
 	c.N++
 	return nil
+}
+
+// GiveBack returns an event that Take counted at now, when what it paid for did not happen
+// (no SMS went out). A window that has ended since keeps its count: it is over anyway.
+func (c *Counter) GiveBack(now time.Time, window time.Duration) {
+	if c.N > 0 && c.At.Equal(now.Truncate(window)) {
+		c.N--
+	}
 }
 
 // Backoff is how long consecutive login failures must wait: nothing for the first
@@ -100,4 +119,5 @@ const (
 	LimitCodeFailures   LimitReason = "code_failures"
 	LimitLoginAccount   LimitReason = "login_account"
 	LimitLoginIP        LimitReason = "login_ip"
+	LimitLoginDevice    LimitReason = "login_device"
 )

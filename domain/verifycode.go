@@ -53,16 +53,25 @@ func (c *VerifyCode) Attempts() int        { return c.attempts }
 func (c *VerifyCode) MaxAttempts() int     { return c.maxAttempts }
 func (c *VerifyCode) Consumed() bool       { return c.consumed }
 
-// Verify checks a submitted code's hash at now. A wrong guess uses up one attempt;
-// once the budget is spent the code is dead even for the right value.
-func (c *VerifyCode) Verify(submittedHash []byte, now time.Time) error {
+// Live tells whether c can still verify at now: not used, not expired, attempts left.
+// A nil code (none was sent) cannot.
+func (c *VerifyCode) Live(now time.Time) error {
 	switch {
-	case c.consumed:
+	case c == nil, c.consumed:
 		return ErrCodeMismatch
 	case !now.Before(c.expiresAt):
 		return ErrCodeExpired
 	case c.attempts >= c.maxAttempts:
 		return ErrCodeExhausted
+	}
+	return nil
+}
+
+// Verify checks a submitted code's hash at now. A wrong guess uses up one attempt;
+// once the budget is spent the code is dead even for the right value.
+func (c *VerifyCode) Verify(submittedHash []byte, now time.Time) error {
+	if err := c.Live(now); err != nil {
+		return err
 	}
 	if subtle.ConstantTimeCompare(c.hash, submittedHash) != 1 {
 		c.attempts++

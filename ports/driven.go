@@ -38,6 +38,8 @@ type CodeRepository interface {
 	Release(ctx context.Context, mobile string, reservedAt time.Time) error
 	// Save stores code as the newest code of its mobile and ends the reservation.
 	Save(ctx context.Context, code *domain.VerifyCode) error
+	// Newest returns the newest code sent to mobile, or nil when none was.
+	Newest(ctx context.Context, mobile string) (*domain.VerifyCode, error)
 }
 
 // Registrar creates accounts from verification codes.
@@ -81,14 +83,13 @@ type SessionRepository interface {
 // LimitStore keeps the counters of the abuse limits where every replica sees them.
 type LimitStore interface {
 	// UpdateCounters runs each change, in order, on the counter stored under its key (the
-	// zero Counter when there is none) and stores the results, atomically: concurrent
-	// updates of a key, on any replica, are serialised. The first change that fails stops
-	// the rest: the changes before it are stored, it and those after it are not, and its
-	// error is returned.
+	// zero Counter when there is none) and stores the results, all or none, atomically:
+	// concurrent updates of a key, on any replica, are serialised. The first change that
+	// fails stops the rest, nothing is stored, and its error is returned.
 	UpdateCounters(ctx context.Context, changes ...CounterChange) error
 }
 
-// CounterChange is a change of the counter stored under Key.
+// CounterChange is a change of the counter stored under Key, a domain.LimitKey.
 type CounterChange struct {
 	Key    string
 	Change func(*domain.Counter) error
@@ -132,11 +133,13 @@ type KeySet interface {
 }
 
 // PasswordHasher hashes passwords for storage and checks them in constant time.
+// A hash waits its turn and starts only while ctx is live: a request whose client has gone,
+// or whose deadline has passed, gets ctx's error and costs no hash.
 type PasswordHasher interface {
-	Hash(password string) (string, error)
+	Hash(ctx context.Context, password string) (string, error)
 	// Verify checks password against any hash format the hasher reads (Argon2id, and the
 	// Django formats of imported users).
-	Verify(encoded, password string) (bool, error)
+	Verify(ctx context.Context, encoded, password string) (bool, error)
 	// NeedsRehash tells whether encoded should be replaced by a fresh Hash at the next
 	// successful login: another format, or weaker parameters.
 	NeedsRehash(encoded string) bool
@@ -152,4 +155,15 @@ type Secrets interface {
 	CodeHash(mobile, code string) []byte
 	// APIKeyHash is the hash under which an API key is stored.
 	APIKeyHash(key string) []byte
+}
+
+// DeviceTokens issues and checks device tokens (OWASP's "device cookies"): proof that a
+// client logged in to an account before, so that its login attempts are judged on its
+// own record rather than on the failures of other clients of the account or its IP.
+type DeviceTokens interface {
+	// Issue returns a new token bound to the user.
+	Issue(userID int64) (string, error)
+	// Check returns the id of the device that token names when it was issued for userID,
+	// and false for any other token. It compares in constant time.
+	Check(token string, userID int64) (device string, ok bool)
 }

@@ -36,9 +36,11 @@ type SignUp struct {
 	Username, Code, Password Field
 }
 
-// Credentials are a login request: a username or a mobile, and a password.
+// Credentials are a login request: a username or a mobile, and a password, with the
+// device token of a client that logged in before (empty when it sent none).
 type Credentials struct {
 	Username, Password Field
+	DeviceToken        string
 }
 
 // ProfileUpdate carries the profile fields a client sent.
@@ -47,9 +49,9 @@ type ProfileUpdate struct {
 }
 
 // Tokens are what a login hands out: a signed access token and the opaque refresh token
-// that renews it.
+// that renews it; a password login adds the client's device token.
 type Tokens struct {
-	Access, Refresh string
+	Access, Refresh, DeviceToken string
 }
 
 // Registered is the outcome of a registration.

@@ -204,16 +204,30 @@ type sessionResponse struct {
 	Refresh string `json:"refresh"`
 }
 
+// loginResponse adds the client's device token, which it presents in X-Device-Token.
+type loginResponse struct {
+	sessionResponse
+	DeviceToken string `json:"device_token"`
+}
+
+// headerDeviceToken carries the device token of a client that logged in before.
+const headerDeviceToken = "X-Device-Token"
+
+// credentials are the login fields and the device token of a request.
+func credentials(c *fiber.Ctx, body fields) ports.Credentials {
+	return ports.Credentials{Username: body["username"], Password: body["password"], DeviceToken: c.Get(headerDeviceToken)}
+}
+
 func (h handlers) login(c *fiber.Ctx) error {
 	body, err := decodeBody(c)
 	if err != nil {
 		return err
 	}
-	tokens, err := h.accounts.Login(c.UserContext(), h.client(c), ports.Credentials{Username: body["username"], Password: body["password"]})
+	tokens, err := h.accounts.Login(c.UserContext(), h.client(c), credentials(c, body))
 	if err != nil {
 		return err
 	}
-	return writeJSON(c, fiber.StatusOK, sessionResponse{tokens.Access, tokens.Refresh})
+	return writeJSON(c, fiber.StatusOK, loginResponse{sessionResponse{tokens.Access, tokens.Refresh}, tokens.DeviceToken})
 }
 
 func (h handlers) refresh(c *fiber.Ctx) error {
@@ -258,7 +272,7 @@ func (h handlers) apiToken(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	key, err := h.accounts.IssueAPIToken(c.UserContext(), h.client(c), ports.Credentials{Username: body["username"], Password: body["password"]})
+	key, err := h.accounts.IssueAPIToken(c.UserContext(), h.client(c), credentials(c, body))
 	if err != nil {
 		return err
 	}

@@ -2,7 +2,9 @@ package memory
 
 import (
 	"context"
+	"maps"
 
+	"github.com/phoneauth/phoneauth/domain"
 	"github.com/phoneauth/phoneauth/ports"
 )
 
@@ -12,12 +14,17 @@ var _ ports.LimitStore = (*Store)(nil)
 func (s *Store) UpdateCounters(_ context.Context, changes ...ports.CounterChange) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	changed := make(map[string]domain.Counter, len(changes))
 	for _, ch := range changes {
-		c := s.counters[ch.Key]
+		c, ok := changed[ch.Key]
+		if !ok {
+			c = s.counters[ch.Key]
+		}
 		if err := ch.Change(&c); err != nil {
 			return err
 		}
-		s.counters[ch.Key] = c
+		changed[ch.Key] = c
 	}
+	maps.Copy(s.counters, changed)
 	return nil
 }

@@ -144,6 +144,16 @@ func (s *Store) Save(_ context.Context, code *domain.VerifyCode) error {
 	return nil
 }
 
+// Newest implements ports.CodeRepository.
+func (s *Store) Newest(_ context.Context, mobile string) (*domain.VerifyCode, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if e := s.codes[mobile]; e.code != nil {
+		return copyCode(e.code), nil
+	}
+	return nil, nil
+}
+
 // Register implements ports.Registrar. decide runs under the store's mutex, so it must not
 // call back into the store.
 func (s *Store) Register(_ context.Context, mobile string, decide func(*domain.VerifyCode) (*domain.User, error)) (*domain.User, error) {

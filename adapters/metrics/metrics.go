@@ -141,15 +141,15 @@ func (m *Metrics) TimePasswords(next ports.PasswordHasher) *PasswordHasher {
 }
 
 // Hash implements ports.PasswordHasher.
-func (p *PasswordHasher) Hash(password string) (string, error) {
+func (p *PasswordHasher) Hash(ctx context.Context, password string) (string, error) {
 	defer p.observe("hash", time.Now())
-	return p.next.Hash(password)
+	return p.next.Hash(ctx, password)
 }
 
 // Verify implements ports.PasswordHasher.
-func (p *PasswordHasher) Verify(encoded, password string) (bool, error) {
+func (p *PasswordHasher) Verify(ctx context.Context, encoded, password string) (bool, error) {
 	defer p.observe("verify", time.Now())
-	return p.next.Verify(encoded, password)
+	return p.next.Verify(ctx, encoded, password)
 }
 
 // NeedsRehash implements ports.PasswordHasher.

@@ -5,6 +5,7 @@
 package password
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/base64"
@@ -79,16 +80,28 @@ func NewArgon2id() *Argon2id {
 	return &Argon2id{}
 }
 
-// work waits for a work area and holds it until the returned function is called.
-func work() (area *argon2.WorkArea, done func()) {
-	area = <-workAreas
-	return area, func() { workAreas <- area }
+// work waits for a work area, while ctx is live, and holds it until done is called.
+func work(ctx context.Context) (area *argon2.WorkArea, done func(), err error) {
+	select {
+	case area = <-workAreas:
+	case <-ctx.Done():
+		return nil, nil, ctx.Err()
+	}
+	// A request that ended while it waited must not start a hash.
+	if err := ctx.Err(); err != nil {
+		workAreas <- area
+		return nil, nil, err
+	}
+	return area, func() { workAreas <- area }, nil
 }
 
 // Hash returns `$argon2id$v=19$m=19456,t=2,p=1$<salt>$<key>` with a fresh random salt,
 // salt and key in unpadded standard base64 as the PHC format prescribes.
-func (*Argon2id) Hash(password string) (string, error) {
-	area, done := work()
+func (*Argon2id) Hash(ctx context.Context, password string) (string, error) {
+	area, done, err := work(ctx)
+	if err != nil {
+		return "", err
+	}
 	defer done()
 	salt := make([]byte, saltLen)
 	if _, err := rand.Read(salt); err != nil {
@@ -105,8 +118,11 @@ func (*Argon2id) Hash(password string) (string, error) {
 // verifyDjango). A wrong password is (false, nil), and so is Django's unusable password
 // ("!..."); an encoded value that cannot be parsed, or asks for more work than the bounds
 // allow, is an error wrapping ErrMalformedHash.
-func (*Argon2id) Verify(encoded, password string) (bool, error) {
-	area, done := work()
+func (*Argon2id) Verify(ctx context.Context, encoded, password string) (bool, error) {
+	area, done, err := work(ctx)
+	if err != nil {
+		return false, err
+	}
 	defer done()
 	if !strings.HasPrefix(encoded, prefix) {
 		return verifyDjango(area, encoded, password)

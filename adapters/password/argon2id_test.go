@@ -1,6 +1,7 @@
 package password_test
 
 import (
+	"context"
 	"regexp"
 	"strings"
 	"testing"
@@ -12,7 +13,7 @@ import (
 )
 
 func TestHashIsPHCWithOWASPParameters(t *testing.T) {
-	encoded, err := password.NewArgon2id().Hash("correct horse")
+	encoded, err := password.NewArgon2id().Hash(context.Background(), "correct horse")
 	require.NoError(t, err)
 	// 16-byte salt: 22 base64 characters; 32-byte key: 43.
 	assert.Regexp(t, regexp.MustCompile(`^\$argon2id\$v=19\$m=19456,t=2,p=1\$[A-Za-z0-9+/]{22}\$[A-Za-z0-9+/]{43}$`), encoded)
@@ -21,24 +22,24 @@ func TestHashIsPHCWithOWASPParameters(t *testing.T) {
 
 func TestHashSaltsEachHash(t *testing.T) {
 	h := password.NewArgon2id()
-	a, err := h.Hash("same password")
+	a, err := h.Hash(context.Background(), "same password")
 	require.NoError(t, err)
-	b, err := h.Hash("same password")
+	b, err := h.Hash(context.Background(), "same password")
 	require.NoError(t, err)
 	assert.NotEqual(t, a, b)
 }
 
 func TestVerify(t *testing.T) {
 	h := password.NewArgon2id()
-	encoded, err := h.Hash("correct horse 电池")
+	encoded, err := h.Hash(context.Background(), "correct horse 电池")
 	require.NoError(t, err)
 
-	ok, err := h.Verify(encoded, "correct horse 电池")
+	ok, err := h.Verify(context.Background(), encoded, "correct horse 电池")
 	require.NoError(t, err)
 	assert.True(t, ok, "right password")
 
 	for _, wrong := range []string{"", "correct horse", "correct horse 电池 ", "Correct horse 电池"} {
-		ok, err := h.Verify(encoded, wrong)
+		ok, err := h.Verify(context.Background(), encoded, wrong)
 		require.NoError(t, err)
 		assert.False(t, ok, "wrong password %q", wrong)
 	}
@@ -51,18 +52,18 @@ func TestVerifyReadsParametersFromTheHash(t *testing.T) {
 	const reference = "$argon2id$v=19$m=65536,t=2,p=4$c29tZXNhbHQ$GpZ3sK/oH9p7VIiV56G/64Zo/8GaUw434IimaPqxwCo"
 
 	h := password.NewArgon2id()
-	ok, err := h.Verify(reference, "password")
+	ok, err := h.Verify(context.Background(), reference, "password")
 	require.NoError(t, err)
 	assert.True(t, ok)
 
-	ok, err = h.Verify(reference, "Password")
+	ok, err = h.Verify(context.Background(), reference, "Password")
 	require.NoError(t, err)
 	assert.False(t, ok)
 }
 
 func TestVerifyTamperedKeyIsAWrongPassword(t *testing.T) {
 	h := password.NewArgon2id()
-	encoded, err := h.Hash("correct horse")
+	encoded, err := h.Hash(context.Background(), "correct horse")
 	require.NoError(t, err)
 
 	// Flip one character in the middle of the key: still well-formed, no longer matching.
@@ -72,14 +73,14 @@ func TestVerifyTamperedKeyIsAWrongPassword(t *testing.T) {
 		c = 'B'
 	}
 	tampered := encoded[:i] + string(c) + encoded[i+1:]
-	ok, err := h.Verify(tampered, "correct horse")
+	ok, err := h.Verify(context.Background(), tampered, "correct horse")
 	require.NoError(t, err)
 	assert.False(t, ok)
 }
 
 func TestVerifyRejectsUnparsableHashes(t *testing.T) {
 	h := password.NewArgon2id()
-	good, err := h.Hash("pw")
+	good, err := h.Hash(context.Background(), "pw")
 	require.NoError(t, err)
 	parts := strings.Split(good, "$") // "", "argon2id", "v=19", params, salt, key
 	salt, key := parts[4], parts[5]
@@ -109,7 +110,7 @@ func TestVerifyRejectsUnparsableHashes(t *testing.T) {
 	}
 	for name, encoded := range cases {
 		t.Run(name, func(t *testing.T) {
-			ok, err := h.Verify(encoded, "pw")
+			ok, err := h.Verify(context.Background(), encoded, "pw")
 			require.ErrorIs(t, err, password.ErrMalformedHash)
 			assert.False(t, ok)
 		})
@@ -118,7 +119,7 @@ func TestVerifyRejectsUnparsableHashes(t *testing.T) {
 
 func TestNeedsRehash(t *testing.T) {
 	h := password.NewArgon2id()
-	current, err := h.Hash("pw")
+	current, err := h.Hash(context.Background(), "pw")
 	require.NoError(t, err)
 	assert.False(t, h.NeedsRehash(current), "what Hash makes is current")
 

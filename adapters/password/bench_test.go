@@ -1,6 +1,7 @@
 package password_test
 
 import (
+	"context"
 	"testing"
 
 	"github.com/phoneauth/phoneauth/adapters/password"
@@ -10,12 +11,12 @@ import (
 // replica can sustain.
 func BenchmarkArgon2idVerify(b *testing.B) {
 	h := password.NewArgon2id()
-	encoded, err := h.Hash("correct horse battery staple")
+	encoded, err := h.Hash(context.Background(), "correct horse battery staple")
 	if err != nil {
 		b.Fatal(err)
 	}
 	for b.Loop() {
-		if ok, err := h.Verify(encoded, "correct horse battery staple"); err != nil || !ok {
+		if ok, err := h.Verify(context.Background(), encoded, "correct horse battery staple"); err != nil || !ok {
 			b.Fatal(ok, err)
 		}
 	}

@@ -1,6 +1,7 @@
 package password_test
 
 import (
+	"context"
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
@@ -95,11 +96,11 @@ func TestVerifyDjangoVectors(t *testing.T) {
 		// The reference implementation's argon2id vector, as Django 3.2+ stores it.
 		{"password", "argon2$argon2id$v=19$m=65536,t=2,p=4$c29tZXNhbHQ$GpZ3sK/oH9p7VIiV56G/64Zo/8GaUw434IimaPqxwCo"},
 	} {
-		ok, err := h.Verify(v.encoded, v.pw)
+		ok, err := h.Verify(context.Background(), v.encoded, v.pw)
 		require.NoError(t, err, v.encoded)
 		assert.True(t, ok, "%q against %s", v.pw, v.encoded)
 
-		ok, err = h.Verify(v.encoded, "x"+v.pw)
+		ok, err = h.Verify(context.Background(), v.encoded, "x"+v.pw)
 		require.NoError(t, err, v.encoded)
 		assert.False(t, ok, "wrong password against %s", v.encoded)
 		assert.True(t, h.NeedsRehash(v.encoded), "%s is not this hasher's Argon2id", v.encoded)
@@ -115,11 +116,11 @@ func TestVerifyDjangoPBKDF2AtAnyIterationCount(t *testing.T) {
 		t.Run(strconv.Itoa(iterations), func(t *testing.T) {
 			t.Parallel()
 			encoded := djangoPBKDF2("pbkdf2_sha256", sha256.New, pw, djangoSalt(t), iterations)
-			ok, err := h.Verify(encoded, pw)
+			ok, err := h.Verify(context.Background(), encoded, pw)
 			require.NoError(t, err)
 			assert.True(t, ok)
 			for _, wrong := range []string{"", "correct horse", pw + " ", "Correct horse 电池"} {
-				ok, err := h.Verify(encoded, wrong)
+				ok, err := h.Verify(context.Background(), encoded, wrong)
 				require.NoError(t, err)
 				assert.False(t, ok, "wrong password %q", wrong)
 			}
@@ -136,10 +137,10 @@ func TestVerifyDjangoBcryptSHA256(t *testing.T) {
 	made, err := bcrypt.GenerateFromPassword([]byte(hex.EncodeToString(sum[:])), bcrypt.MinCost)
 	require.NoError(t, err)
 	for _, encoded := range []string{"bcrypt_sha256$" + string(made), "bcrypt_sha256$" + strings.Replace(string(made), "$2a$", "$2b$", 1)} {
-		ok, err := h.Verify(encoded, pw)
+		ok, err := h.Verify(context.Background(), encoded, pw)
 		require.NoError(t, err)
 		assert.True(t, ok, encoded)
-		ok, err = h.Verify(encoded, "correct horse")
+		ok, err = h.Verify(context.Background(), encoded, "correct horse")
 		require.NoError(t, err)
 		assert.False(t, ok, encoded)
 		assert.True(t, h.NeedsRehash(encoded))
@@ -151,10 +152,10 @@ func TestVerifyDjangoBcryptSHA256(t *testing.T) {
 func TestVerifyDjangoUnusablePassword(t *testing.T) {
 	h := password.NewArgon2id()
 	for _, encoded := range []string{"!", "!Xk3nT9vQ2mW8pL5rA7sD1fG4hJ6kZ0xC9vB2nM5q"} {
-		ok, err := h.Verify(encoded, "")
+		ok, err := h.Verify(context.Background(), encoded, "")
 		require.NoError(t, err)
 		assert.False(t, ok)
-		ok, err = h.Verify(encoded, encoded[1:])
+		ok, err = h.Verify(context.Background(), encoded, encoded[1:])
 		require.NoError(t, err)
 		assert.False(t, ok)
 	}
@@ -198,7 +199,7 @@ func TestVerifyRejectsMalformedDjangoHashes(t *testing.T) {
 	for name, encoded := range cases {
 		t.Run(name, func(t *testing.T) {
 			started := time.Now()
-			ok, err := h.Verify(encoded, "pw")
+			ok, err := h.Verify(context.Background(), encoded, "pw")
 			require.ErrorIs(t, err, password.ErrMalformedHash)
 			assert.False(t, ok)
 			assert.Less(t, time.Since(started), time.Second, "refused before any expensive work")
@@ -214,7 +215,7 @@ func TestVerifyDjangoPBKDF2AtTheBound(t *testing.T) {
 	}
 	t.Parallel()
 	encoded := "pbkdf2_sha256$10000000$salt$" + base64.StdEncoding.EncodeToString(make([]byte, 32))
-	ok, err := password.NewArgon2id().Verify(encoded, "pw")
+	ok, err := password.NewArgon2id().Verify(context.Background(), encoded, "pw")
 	require.NoError(t, err)
 	assert.False(t, ok)
 }

@@ -22,11 +22,16 @@ type counterRow struct {
 	At  int64  `bun:"at"`
 }
 
+// createRounds bounds how often UpdateCounters creates missing rows and tries again: once
+// is enough unless rows vanish in between (a purge), and a key the database cannot find
+// again after storing it must fail rather than loop.
+const createRounds = 3
+
 // UpdateCounters implements ports.LimitStore in one transaction whatever the number of
 // counters: it locks their rows in the database's order of keys, so that transactions
-// naming the same keys in other orders cannot deadlock, and writes the changed ones in one statement. Rows that do
-// not exist yet are created first, outside it (another replica may be creating them too),
-// and the transaction is run again.
+// naming the same keys in other orders cannot deadlock, and writes the changed ones in one
+// statement. Rows that do not exist yet are created first, outside it (another replica may
+// be creating them too), and the transaction is run again.
 func (s *Store) UpdateCounters(ctx context.Context, changes ...ports.CounterChange) error {
 	keys := make([]string, 0, len(changes))
 	for _, ch := range changes {
@@ -34,7 +39,7 @@ func (s *Store) UpdateCounters(ctx context.Context, changes ...ports.CounterChan
 	}
 	slices.Sort(keys)
 	keys = slices.Compact(keys)
-	for {
+	for round := 1; ; round++ {
 		var changeErr error
 		var missing []counterRow
 		err := s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
@@ -64,6 +69,9 @@ func (s *Store) UpdateCounters(ctx context.Context, changes ...ports.CounterChan
 		if len(missing) == 0 {
 			return changeErr
 		}
+		if round == createRounds {
+			return fmt.Errorf("update counters: %d counters still missing after creating them %d times", len(missing), round)
+		}
 		if _, err := s.db.NewInsert().Model(&missing).On("CONFLICT (key) DO NOTHING").Exec(ctx); err != nil {
 			return wrap("create counters", err)
 		}
@@ -86,18 +94,17 @@ func absent(keys []string, rows []counterRow) []counterRow {
 	return missing
 }
 
-// apply runs changes in order on rows, until one fails, and returns the rows that changed
-// and that failure.
+// apply runs changes in order on rows and returns the rows that changed, or none and the
+// first failure.
 func apply(rows []counterRow, changes []ports.CounterChange) ([]counterRow, error) {
 	counters := make(map[string]domain.Counter, len(rows))
 	for _, r := range rows {
 		counters[r.Key] = domain.Counter{N: r.N, At: time.UnixMilli(r.At).UTC()}
 	}
-	var err error
 	for _, ch := range changes {
 		c := counters[ch.Key]
-		if err = ch.Change(&c); err != nil {
-			break
+		if err := ch.Change(&c); err != nil {
+			return nil, err
 		}
 		counters[ch.Key] = c
 	}
@@ -108,5 +115,5 @@ func apply(rows []counterRow, changes []ports.CounterChange) ([]counterRow, erro
 			changed = append(changed, next)
 		}
 	}
-	return changed, err
+	return changed, nil
 }

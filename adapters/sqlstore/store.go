@@ -307,6 +307,19 @@ func (s *Store) Save(ctx context.Context, code *domain.VerifyCode) error {
 	return nil
 }
 
+// Newest implements ports.CodeRepository; a reservation without a sent code is no code.
+func (s *Store) Newest(ctx context.Context, mobile string) (*domain.VerifyCode, error) {
+	var row codeRow
+	err := s.db.NewSelect().Model(&row).Where("mobile = ?", mobile).Where("sent_at IS NOT NULL").Scan(ctx)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return nil, nil
+	case err != nil:
+		return nil, wrap("find newest code", err)
+	}
+	return row.code(), nil
+}
+
 // Register implements ports.Registrar in one transaction that holds the code's row.
 func (s *Store) Register(ctx context.Context, mobile string, decide func(*domain.VerifyCode) (*domain.User, error)) (*domain.User, error) {
 	var (

@@ -11,7 +11,7 @@ import (
 )
 
 // CodeRepository checks ports.CodeRepository; stored codes are observed through
-// ports.Registrar, the only port that reads them.
+// ports.Registrar and Newest.
 func CodeRepository(t *testing.T, newStore func(t *testing.T) Store) {
 	t0 := epoch()
 
@@ -134,6 +134,35 @@ func CodeRepository(t *testing.T, newStore func(t *testing.T) Store) {
 		got := peekCode(t, s, m)
 		require.NotNil(t, got)
 		assert.Equal(t, codeHash(m, "123456"), got.Hash())
+	})
+
+	t.Run("Newest is nil without a sent code, a reservation alone included", func(t *testing.T) {
+		t.Parallel()
+		s := newStore(t)
+		m := randomMobile()
+		got, err := s.Newest(t.Context(), m)
+		require.NoError(t, err)
+		assert.Nil(t, got)
+		require.NoError(t, s.Reserve(t.Context(), m, t0, t0.Add(-resendAfter)))
+		got, err = s.Newest(t.Context(), m)
+		require.NoError(t, err)
+		assert.Nil(t, got)
+	})
+
+	t.Run("Newest returns the code as verifications left it", func(t *testing.T) {
+		t.Parallel()
+		s := newStore(t)
+		m := randomMobile()
+		saveCode(t, s, m, "123456", t0, 5)
+		_, err := s.Register(t.Context(), m, signUp(t, m, "999999", t0.Add(time.Second)))
+		require.ErrorIs(t, err, domain.ErrCodeMismatch)
+		got, err := s.Newest(t.Context(), m)
+		require.NoError(t, err)
+		require.NotNil(t, got)
+		assert.Equal(t, codeHash(m, "123456"), got.Hash())
+		assertTime(t, t0.Add(codeTTL), got.ExpiresAt(), "expires at")
+		assert.Equal(t, 1, got.Attempts())
+		assert.Equal(t, 5, got.MaxAttempts())
 	})
 
 	t.Run("mobiles are independent", func(t *testing.T) {

@@ -1,6 +1,7 @@
 package contract
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -16,8 +17,8 @@ import (
 )
 
 // LimitStore is the contract of ports.LimitStore: counters round-trip, changes apply in
-// order up to the first that fails, and concurrent updates of a key are serialised, in
-// whatever order they name their keys.
+// order and all or none, and concurrent updates of a key are serialised, in whatever order
+// they name their keys.
 func LimitStore(t *testing.T, newStore func(t *testing.T) Store) {
 	newKey := func() string { return fmt.Sprintf("test:%d", rand.Int64()) }
 	// update changes one counter.
@@ -128,32 +129,54 @@ func LimitStore(t *testing.T, newStore func(t *testing.T) Store) {
 		assert.Equal(t, limit, allowed)
 	})
 
-	t.Run("changes apply in the order given up to the first that fails", func(t *testing.T) {
+	t.Run("a failing change stores none of the changes", func(t *testing.T) {
 		t.Parallel()
 		// Named in the reverse of their sorted order, so that a store applying changes in
 		// key order instead fails.
 		s, prefix := newStore(t), newKey()
 		first, failing, after := prefix+":c", prefix+":b", prefix+":a"
 		boom := errors.New("boom")
+		ran := []string{}
+		record := func(key string, n int) func(*domain.Counter) error {
+			return func(c *domain.Counter) error { ran = append(ran, key); c.N = n; return nil }
+		}
 		err := s.UpdateCounters(t.Context(),
-			ports.CounterChange{Key: first, Change: set(1)},
+			ports.CounterChange{Key: first, Change: record(first, 1)},
 			ports.CounterChange{Key: failing, Change: func(c *domain.Counter) error { c.N = 2; return boom }},
-			ports.CounterChange{Key: after, Change: set(3)})
+			ports.CounterChange{Key: after, Change: record(after, 3)})
 		require.ErrorIs(t, err, boom)
-		assert.Equal(t, 1, count(t, s, first), "the change before the failure is stored")
-		assert.Zero(t, count(t, s, failing), "the failing change is not")
+		assert.Equal(t, []string{first}, ran, "changes run in the order given, up to the failure")
+		assert.Zero(t, count(t, s, first), "the change before the failure is not stored")
+		assert.Zero(t, count(t, s, failing), "nor the failing change")
 		assert.Zero(t, count(t, s, after), "nor the one after it")
 	})
 
-	t.Run("a failing change keeps the earlier change of its key", func(t *testing.T) {
+	t.Run("a failing change drops the earlier change of its key too", func(t *testing.T) {
 		t.Parallel()
 		s, key := newStore(t), newKey()
+		require.NoError(t, update(t, s, key, set(4)))
 		boom := errors.New("boom")
 		err := s.UpdateCounters(t.Context(),
 			ports.CounterChange{Key: key, Change: set(1)},
 			ports.CounterChange{Key: key, Change: func(c *domain.Counter) error { c.N = 9; return boom }})
 		require.ErrorIs(t, err, boom)
-		assert.Equal(t, 1, count(t, s, key))
+		assert.Equal(t, 4, count(t, s, key))
+	})
+
+	t.Run("a key of any bytes answers without hanging", func(t *testing.T) {
+		t.Parallel()
+		// Keys are digests (domain.LimitKey), but a store must still fail rather than loop
+		// on a key its database stores as something else (invalid UTF-8, say).
+		s := newStore(t)
+		ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+		defer cancel()
+		done := make(chan error, 1)
+		go func() { done <- s.UpdateCounters(ctx, ports.CounterChange{Key: "test:\xff\xfe", Change: set(1)}) }()
+		select {
+		case <-done:
+		case <-ctx.Done():
+			t.Fatal("UpdateCounters did not return")
+		}
 	})
 
 	t.Run("a key named twice gets both changes in order", func(t *testing.T) {

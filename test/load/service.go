@@ -64,7 +64,7 @@ type hashCost struct {
 // measureHashCost times Argon2id verification on an idle machine.
 func measureHashCost() (hashCost, error) {
 	h := password.NewArgon2id()
-	encoded, err := h.Hash(userPassword)
+	encoded, err := h.Hash(context.Background(), userPassword)
 	if err != nil {
 		return hashCost{}, err
 	}
@@ -73,7 +73,7 @@ func measureHashCost() (hashCost, error) {
 		c.params = parts[3]
 	}
 	verify := func() error {
-		if ok, err := h.Verify(encoded, userPassword); err != nil || !ok {
+		if ok, err := h.Verify(context.Background(), encoded, userPassword); err != nil || !ok {
 			return fmt.Errorf("argon2id verify: %v %v", ok, err)
 		}
 		return nil
