@@ -76,7 +76,7 @@ func (a *Accounts) Refresh(ctx context.Context, field ports.Field) (ports.Tokens
 // caller, and every access token issued so far.
 func (a *Accounts) Logout(ctx context.Context, caller ports.Principal, all ports.Field) error {
 	if all.Value == "true" && (all.State == ports.Boolean || all.State == ports.Text) {
-		return a.endAllSessions(ctx, caller.User.ID(), (*domain.User).EndAllSessions)
+		return a.endAllSessions(ctx, caller.User.ID(), func(u *domain.User) error { u.EndAllSessions(); return nil })
 	}
 	if caller.Session != "" {
 		if err := a.deps.Sessions.RevokeSession(ctx, caller.Session); err != nil {
@@ -90,9 +90,9 @@ func (a *Accounts) Logout(ctx context.Context, caller ports.Principal, all ports
 }
 
 // endAllSessions applies change (which must raise the token version) and revokes every
-// session and API key of the user.
-func (a *Accounts) endAllSessions(ctx context.Context, userID int64, change func(*domain.User)) error {
-	if _, err := a.deps.Users.Update(ctx, userID, func(u *domain.User) error { change(u); return nil }); err != nil {
+// session and API key of the user; when change fails, nothing.
+func (a *Accounts) endAllSessions(ctx context.Context, userID int64, change func(*domain.User) error) error {
+	if _, err := a.deps.Users.Update(ctx, userID, change); err != nil {
 		return err
 	}
 	if err := a.deps.Sessions.RevokeUserSessions(ctx, userID); err != nil {
@@ -120,12 +120,14 @@ func (a *Accounts) ChangePassword(ctx context.Context, client ports.Client, call
 	if err := a.checkLimits(ctx, admission(accountKey, a.deps.Clock.Now(), a.cfg.Limits.LoginAccount, domain.LimitLoginAccount)); err != nil {
 		return ports.Tokens{}, err
 	}
-	ok, err := a.deps.Passwords.Verify(user.PasswordHash(), oldPassword)
+	wrongPassword := domain.FieldErrors{{Field: "old_password", Err: domain.ErrWrongPassword}}
+	verifiedHash := user.PasswordHash()
+	ok, err := a.deps.Passwords.Verify(verifiedHash, oldPassword)
 	if err != nil {
 		return ports.Tokens{}, fmt.Errorf("verifying a password hash: %w", err)
 	}
 	if !ok {
-		return ports.Tokens{}, domain.FieldErrors{{Field: "old_password", Err: domain.ErrWrongPassword}}
+		return ports.Tokens{}, wrongPassword
 	}
 	hash, err := a.deps.Passwords.Hash(newPassword)
 	if err != nil {
@@ -134,7 +136,16 @@ func (a *Accounts) ChangePassword(ctx context.Context, client ports.Client, call
 	if err := a.deps.Limits.UpdateCounters(ctx, ports.CounterChange{Key: accountKey, Change: func(c *domain.Counter) error { c.Reset(); return nil }}); err != nil {
 		return ports.Tokens{}, err
 	}
-	if err := a.endAllSessions(ctx, user.ID(), func(u *domain.User) { u.ChangePassword(hash) }); err != nil {
+	err = a.endAllSessions(ctx, user.ID(), func(u *domain.User) error {
+		// Compare and swap under the row lock: of concurrent changes from one old password,
+		// the first wins and the others find a hash their old password was not checked against.
+		if u.PasswordHash() != verifiedHash {
+			return wrongPassword
+		}
+		u.ChangePassword(hash)
+		return nil
+	})
+	if err != nil {
 		return ports.Tokens{}, err
 	}
 	updated, err := a.deps.Users.ByID(ctx, user.ID())
