@@ -74,8 +74,8 @@ func (a *Accounts) Refresh(ctx context.Context, field ports.Field) (ports.Tokens
 
 // Logout ends the caller's session or API key; with all, every session and API key of the
 // caller, and every access token issued so far.
-func (a *Accounts) Logout(ctx context.Context, caller ports.Principal, all ports.Field) error {
-	if all.Value == "true" && (all.State == ports.Boolean || all.State == ports.Text) {
+func (a *Accounts) Logout(ctx context.Context, caller ports.Principal, all bool) error {
+	if all {
 		return a.endAllSessions(ctx, caller.User.ID(), func(u *domain.User) error { u.EndAllSessions(); return nil })
 	}
 	if caller.Session != "" {

@@ -82,7 +82,7 @@ type Accounts interface {
 	// Refresh exchanges a refresh token for new tokens; the presented one is retired.
 	Refresh(ctx context.Context, refresh Field) (Tokens, error)
 	// Logout ends the caller's session (or API key); with all, every session of the caller.
-	Logout(ctx context.Context, caller Principal, all Field) error
+	Logout(ctx context.Context, caller Principal, all bool) error
 	// ChangePassword ends every session and token of the caller and starts a new session.
 	ChangePassword(ctx context.Context, client Client, caller Principal, change PasswordChange) (Tokens, error)
 	// IssueAPIToken returns the key of a new opaque API token.
