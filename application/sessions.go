@@ -72,21 +72,20 @@ func (a *Accounts) Refresh(ctx context.Context, field ports.Field) (ports.Tokens
 	return ports.Tokens{Access: access, Refresh: next}, nil
 }
 
-// Logout ends the caller's session or API key; with all, every session and API key of the
-// caller, and every access token issued so far.
+// Logout ends the caller's session or API key, or revokes an access token that has no
+// session until it expires; with all, every session and API key of the caller, and every
+// access token issued so far.
 func (a *Accounts) Logout(ctx context.Context, caller ports.Principal, all bool) error {
-	if all {
+	switch {
+	case all:
 		return a.endAllSessions(ctx, caller.User.ID(), func(u *domain.User) error { u.EndAllSessions(); return nil })
-	}
-	if caller.Session != "" {
-		if err := a.deps.Sessions.RevokeSession(ctx, caller.Session); err != nil {
-			return err
-		}
-	}
-	if caller.APIKeyHash != nil {
+	case caller.Session != "":
+		return a.deps.Sessions.RevokeSession(ctx, caller.Session)
+	case caller.APIKeyHash != nil:
 		return a.deps.APITokens.DeleteAPIToken(ctx, caller.APIKeyHash)
+	default:
+		return a.deps.Revoked.RevokeToken(ctx, caller.AccessToken.ID, caller.AccessToken.ExpiresAt)
 	}
-	return nil
 }
 
 // endAllSessions applies change (which must raise the token version) and revokes every

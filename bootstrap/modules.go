@@ -89,6 +89,7 @@ type accountDeps struct {
 	Registrar ports.Registrar
 	APITokens ports.APITokenRepository
 	Sessions  ports.SessionRepository
+	Revoked   ports.RevokedTokens
 	SMS       ports.SMSSender
 	Tokens    ports.AccessTokens
 	Passwords ports.PasswordHasher
@@ -136,7 +137,7 @@ func newAccounts(d accountDeps) (*application.Accounts, error) {
 		EnumerationProtection: d.Config.EnumerationProtection,
 		RegisteredTemplate:    registeredTemplate,
 	}, application.Deps{
-		Users: d.Users, Codes: d.Codes, Registrar: d.Registrar, APITokens: d.APITokens, Sessions: d.Sessions,
+		Users: d.Users, Codes: d.Codes, Registrar: d.Registrar, APITokens: d.APITokens, Sessions: d.Sessions, Revoked: d.Revoked,
 		SMS: d.SMS, Tokens: d.Tokens, Passwords: d.Passwords, Secrets: d.Secrets, Clock: d.Clock,
 		Limits: d.Limits, Observer: d.Observer,
 	})
@@ -151,6 +152,7 @@ func storePorts[S interface {
 	ports.LimitStore
 	ports.Readiness
 	ports.SessionRepository
+	ports.RevokedTokens
 }](newStore any) fx.Option {
 	return fx.Provide(
 		newStore,
@@ -161,6 +163,7 @@ func storePorts[S interface {
 		func(s S) ports.LimitStore { return s },
 		func(s S) ports.Readiness { return s },
 		func(s S) ports.SessionRepository { return s },
+		func(s S) ports.RevokedTokens { return s },
 	)
 }
 

@@ -131,6 +131,7 @@ type AccessTokens interface {
 	Issue(user *domain.User, session string) (string, error)
 	// Verify returns what a token says, or domain.ErrJWTExpired, domain.ErrJWTDecode or
 	// domain.ErrJWTInvalid (another algorithm, an unknown key id, a malformed payload).
+	// The claims' ID is never empty, and is the same for every spelling of one token.
 	Verify(token string) (domain.AccessClaims, error)
 }
 
