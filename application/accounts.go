@@ -48,6 +48,7 @@ type Deps struct {
 	Registrar ports.Registrar
 	APITokens ports.APITokenRepository
 	Sessions  ports.SessionRepository
+	Revoked   ports.RevokedTokens
 	SMS       ports.SMSSender
 	Tokens    ports.AccessTokens
 	Passwords ports.PasswordHasher

@@ -34,6 +34,7 @@ func (a *Accounts) Authenticate(ctx context.Context, authorization string) (*por
 		if p.User.TokenVersion() != claims.Version {
 			return nil, domain.ErrSessionEnded // the password changed, or every session was ended
 		}
+		p.AccessToken = claims
 		return p, nil
 	case "token":
 		switch {
@@ -62,9 +63,17 @@ func (a *Accounts) Authenticate(ctx context.Context, authorization string) (*por
 }
 
 // sessionPrincipal loads the caller of an access token: with its session, which must be
-// live, when the token names one (tokens of the original service do not).
+// live, when the token names one; a token without one (the original service's) must not
+// have been revoked. Only these pay for the look-up in the revoked tokens.
 func (a *Accounts) sessionPrincipal(ctx context.Context, claims domain.AccessClaims) (*ports.Principal, error) {
 	if claims.Session == "" {
+		revoked, err := a.deps.Revoked.TokenRevoked(ctx, claims.ID, a.deps.Clock.Now())
+		if err != nil {
+			return nil, err
+		}
+		if revoked {
+			return nil, domain.ErrSessionEnded
+		}
 		return a.principal(ctx, claims.UserID, domain.ErrJWTUserInvalid)
 	}
 	session, user, err := a.deps.Sessions.Session(ctx, claims.Session)

@@ -71,27 +71,26 @@ func (a *Accounts) Refresh(ctx context.Context, field ports.Field) (ports.Tokens
 	return ports.Tokens{Access: access, Refresh: next}, nil
 }
 
-// Logout ends the caller's session or API key; with all, every session and API key of the
-// caller, and every access token issued so far.
-func (a *Accounts) Logout(ctx context.Context, caller ports.Principal, all ports.Field) error {
-	if all.Value == "true" && (all.State == ports.Boolean || all.State == ports.Text) {
-		return a.endAllSessions(ctx, caller.User.ID(), (*domain.User).EndAllSessions)
-	}
-	if caller.Session != "" {
-		if err := a.deps.Sessions.RevokeSession(ctx, caller.Session); err != nil {
-			return err
-		}
-	}
-	if caller.APIKeyHash != nil {
+// Logout ends the caller's session or API key, or revokes an access token that has no
+// session until it expires; with all, every session and API key of the caller, and every
+// access token issued so far.
+func (a *Accounts) Logout(ctx context.Context, caller ports.Principal, all bool) error {
+	switch {
+	case all:
+		return a.endAllSessions(ctx, caller.User.ID(), func(u *domain.User) error { u.EndAllSessions(); return nil })
+	case caller.Session != "":
+		return a.deps.Sessions.RevokeSession(ctx, caller.Session)
+	case caller.APIKeyHash != nil:
 		return a.deps.APITokens.DeleteAPIToken(ctx, caller.APIKeyHash)
+	default:
+		return a.deps.Revoked.RevokeToken(ctx, caller.AccessToken.ID, caller.AccessToken.ExpiresAt)
 	}
-	return nil
 }
 
 // endAllSessions applies change (which must raise the token version) and revokes every
-// session and API key of the user.
-func (a *Accounts) endAllSessions(ctx context.Context, userID int64, change func(*domain.User)) error {
-	if _, err := a.deps.Users.Update(ctx, userID, func(u *domain.User) error { change(u); return nil }); err != nil {
+// session and API key of the user; when change fails, nothing.
+func (a *Accounts) endAllSessions(ctx context.Context, userID int64, change func(*domain.User) error) error {
+	if _, err := a.deps.Users.Update(ctx, userID, change); err != nil {
 		return err
 	}
 	if err := a.deps.Sessions.RevokeUserSessions(ctx, userID); err != nil {
@@ -119,12 +118,14 @@ func (a *Accounts) ChangePassword(ctx context.Context, client ports.Client, call
 	if err := a.checkLimits(ctx, admission(account, a.deps.Clock.Now(), a.cfg.Limits.LoginAccount, domain.LimitLoginAccount)); err != nil {
 		return ports.Tokens{}, err
 	}
-	ok, err := a.deps.Passwords.Verify(ctx, user.PasswordHash(), oldPassword)
+	wrongPassword := domain.FieldErrors{{Field: "old_password", Err: domain.ErrWrongPassword}}
+	verifiedHash := user.PasswordHash()
+	ok, err := a.deps.Passwords.Verify(ctx, verifiedHash, oldPassword)
 	if err != nil {
 		return ports.Tokens{}, fmt.Errorf("verifying a password hash: %w", err)
 	}
 	if !ok {
-		return ports.Tokens{}, domain.FieldErrors{{Field: "old_password", Err: domain.ErrWrongPassword}}
+		return ports.Tokens{}, wrongPassword
 	}
 	hash, err := a.deps.Passwords.Hash(ctx, newPassword)
 	if err != nil {
@@ -133,7 +134,16 @@ func (a *Accounts) ChangePassword(ctx context.Context, client ports.Client, call
 	if err := a.deps.Limits.UpdateCounters(ctx, reset(account)); err != nil {
 		return ports.Tokens{}, err
 	}
-	if err := a.endAllSessions(ctx, user.ID(), func(u *domain.User) { u.ChangePassword(hash) }); err != nil {
+	err = a.endAllSessions(ctx, user.ID(), func(u *domain.User) error {
+		// Compare and swap under the row lock: of concurrent changes from one old password,
+		// the first wins and the others find a hash their old password was not checked against.
+		if u.PasswordHash() != verifiedHash {
+			return wrongPassword
+		}
+		u.ChangePassword(hash)
+		return nil
+	})
+	if err != nil {
 		return ports.Tokens{}, err
 	}
 	updated, err := a.deps.Users.ByID(ctx, user.ID())

@@ -92,6 +92,7 @@ type accountDeps struct {
 	Registrar ports.Registrar
 	APITokens ports.APITokenRepository
 	Sessions  ports.SessionRepository
+	Revoked   ports.RevokedTokens
 	SMS       ports.SMSSender
 	Tokens    ports.AccessTokens
 	Passwords ports.PasswordHasher
@@ -140,7 +141,7 @@ func newAccounts(d accountDeps) (*application.Accounts, error) {
 		EnumerationProtection: d.Config.EnumerationProtection,
 		RegisteredTemplate:    registeredTemplate,
 	}, application.Deps{
-		Users: d.Users, Codes: d.Codes, Registrar: d.Registrar, APITokens: d.APITokens, Sessions: d.Sessions,
+		Users: d.Users, Codes: d.Codes, Registrar: d.Registrar, APITokens: d.APITokens, Sessions: d.Sessions, Revoked: d.Revoked,
 		SMS: d.SMS, Tokens: d.Tokens, Passwords: d.Passwords, Secrets: d.Secrets, Clock: d.Clock,
 		Limits: d.Limits, Observer: d.Observer, Devices: d.Devices,
 	})
@@ -155,6 +156,7 @@ func storePorts[S interface {
 	ports.LimitStore
 	ports.Readiness
 	ports.SessionRepository
+	ports.RevokedTokens
 }](newStore any) fx.Option {
 	return fx.Provide(
 		newStore,
@@ -165,6 +167,7 @@ func storePorts[S interface {
 		func(s S) ports.LimitStore { return s },
 		func(s S) ports.Readiness { return s },
 		func(s S) ports.SessionRepository { return s },
+		func(s S) ports.RevokedTokens { return s },
 	)
 }
 

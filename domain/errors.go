@@ -55,6 +55,7 @@ var (
 	ErrBlank            = newError(KindInvalid, "blank")
 	ErrNull             = newError(KindInvalid, "null")
 	ErrNotAString       = newError(KindInvalid, "not_a_string")
+	ErrNotABoolean      = newError(KindInvalid, "not_a_boolean")
 	ErrUserExists       = newError(KindConflict, "user_exists")
 	ErrInvalidMobile    = newError(KindInvalid, "invalid_mobile")
 	ErrPasswordTooShort = newError(KindInvalid, "password_too_short") // param: minimum length

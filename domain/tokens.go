@@ -8,8 +8,9 @@ type AccessClaims struct {
 	// Version is the user's token version when the token was issued; tokens from the
 	// original Django service carry none and count as version 0.
 	Version int
-	// ID (the jti) names this token, Session the login it belongs to (empty for tokens
-	// issued elsewhere): logging out revokes them.
+	// ID names this token: its jti, or for a token without one a digest of it. Session is
+	// the login it belongs to (empty for tokens issued elsewhere). Logging out revokes the
+	// session, or a token without one by its ID.
 	ID, Session string
 	ExpiresAt   time.Time
 }

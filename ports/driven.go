@@ -80,6 +80,15 @@ type SessionRepository interface {
 	RevokeUserSessions(ctx context.Context, userID int64) error
 }
 
+// RevokedTokens keeps the access tokens revoked before their expiry that no session ends:
+// those without a sid, issued by the original Django service.
+type RevokedTokens interface {
+	// RevokeToken revokes the token with that id until expiresAt; again is not an error.
+	RevokeToken(ctx context.Context, id string, expiresAt time.Time) error
+	// TokenRevoked tells whether the token with that id is revoked at now.
+	TokenRevoked(ctx context.Context, id string, now time.Time) (bool, error)
+}
+
 // LimitStore keeps the counters of the abuse limits where every replica sees them.
 type LimitStore interface {
 	// UpdateCounters runs each change, in order, on the counter stored under its key (the
@@ -123,6 +132,7 @@ type AccessTokens interface {
 	Issue(user *domain.User, session string) (string, error)
 	// Verify returns what a token says, or domain.ErrJWTExpired, domain.ErrJWTDecode or
 	// domain.ErrJWTInvalid (another algorithm, an unknown key id, a malformed payload).
+	// The claims' ID is never empty, and is the same for every spelling of one token.
 	Verify(token string) (domain.AccessClaims, error)
 }
 

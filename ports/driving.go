@@ -61,11 +61,13 @@ type Registered struct {
 }
 
 // Principal is the authenticated caller of a request, as loaded when it was authenticated,
-// with the credential it presented: a session (JWT) or an API key's hash (Token).
+// with the credential it presented: an access token (JWT) and its session if it has one,
+// or an API key's hash (Token).
 type Principal struct {
-	User       *domain.User
-	Session    string
-	APIKeyHash []byte
+	User        *domain.User
+	AccessToken domain.AccessClaims
+	Session     string
+	APIKeyHash  []byte
 }
 
 // PasswordChange is a request to change the caller's password.
@@ -83,8 +85,9 @@ type Accounts interface {
 	Login(ctx context.Context, client Client, cred Credentials) (Tokens, error)
 	// Refresh exchanges a refresh token for new tokens; the presented one is retired.
 	Refresh(ctx context.Context, refresh Field) (Tokens, error)
-	// Logout ends the caller's session (or API key); with all, every session of the caller.
-	Logout(ctx context.Context, caller Principal, all Field) error
+	// Logout ends the caller's session (or API key, or access token without a session);
+	// with all, every session of the caller.
+	Logout(ctx context.Context, caller Principal, all bool) error
 	// ChangePassword ends every session and token of the caller and starts a new session.
 	ChangePassword(ctx context.Context, client Client, caller Principal, change PasswordChange) (Tokens, error)
 	// IssueAPIToken returns the key of a new opaque API token.

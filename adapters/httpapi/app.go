@@ -247,7 +247,11 @@ func (h handlers) logout(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := h.accounts.Logout(c.UserContext(), principal(c), body["all"]); err != nil {
+	all, err := optionalBoolean(c, "all", body["all"])
+	if err != nil {
+		return err
+	}
+	if err := h.accounts.Logout(c.UserContext(), principal(c), all); err != nil {
 		return err
 	}
 	return c.SendStatus(fiber.StatusNoContent)

@@ -6,11 +6,13 @@ package jwttoken
 
 import (
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -91,7 +93,19 @@ func verify(parser *jwt.Parser, algs []string, token string, keyFunc jwt.Keyfunc
 	if !ok {
 		return domain.AccessClaims{}, fmt.Errorf("%w: unexpected claims type %T", domain.ErrJWTInvalid, parsed.Claims)
 	}
-	return readClaims(claims)
+	out, err := readClaims(claims)
+	if err == nil && out.ID == "" {
+		out.ID = digestID(token)
+	}
+	return out, err
+}
+
+// digestID names a token without a jti (the Django service's) by the SHA-256 of its signed
+// part, header and payload. The signature is left out: its last character can be written
+// several ways that decode alike, and a revoked token must stay revoked in all of them.
+func digestID(token string) string {
+	sum := sha256.Sum256([]byte(token[:strings.LastIndexByte(token, '.')]))
+	return "sha256:" + base64.RawURLEncoding.EncodeToString(sum[:])
 }
 
 // readClaims maps a verified payload. ver, jti and sid are optional: tokens of the original

@@ -1,6 +1,7 @@
 package jwttoken_test
 
 import (
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
 	"strings"
@@ -74,7 +75,9 @@ func TestVerifyAcceptsTheOriginalServicesTokens(t *testing.T) {
 
 	claims, err := jwttoken.NewHS256(secret, time.Hour, fixedClock{issuedAt.Add(-time.Second)}).Verify(original)
 	require.NoError(t, err)
-	assert.Equal(t, domain.AccessClaims{UserID: 7, ExpiresAt: issuedAt}, claims, "version 0, no id, no session")
+	signedPart := sha256.Sum256([]byte(original[:strings.LastIndex(original, ".")]))
+	assert.Equal(t, domain.AccessClaims{UserID: 7, ID: "sha256:" + base64.RawURLEncoding.EncodeToString(signedPart[:]), ExpiresAt: issuedAt}, claims,
+		"version 0, named by a digest of its signed part, no session")
 
 	_, err = jwttoken.NewHS256(secret, time.Hour, fixedClock{issuedAt}).Verify(original)
 	require.ErrorIs(t, err, domain.ErrJWTExpired, "exp 1714564800 is 2024-05-01T12:00:00Z")

@@ -41,6 +41,7 @@ type Store struct {
 	counters  map[string]domain.Counter
 	sessions  map[string]domain.Session
 	refreshes map[string]domain.RefreshToken // by string(KeyHash)
+	revoked   map[string]time.Time           // expiry by token id
 }
 
 // NewStore returns an empty store; the first user gets id 1.
@@ -54,6 +55,7 @@ func NewStore() *Store {
 		counters:  make(map[string]domain.Counter),
 		sessions:  make(map[string]domain.Session),
 		refreshes: make(map[string]domain.RefreshToken),
+		revoked:   make(map[string]time.Time),
 	}
 }
 

@@ -29,6 +29,7 @@ type Store interface {
 	ports.APITokenRepository
 	ports.LimitStore
 	ports.SessionRepository
+	ports.RevokedTokens
 }
 
 const (

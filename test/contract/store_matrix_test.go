@@ -7,6 +7,7 @@ import (
 
 	"github.com/phoneauth/phoneauth/adapters/memory"
 	"github.com/phoneauth/phoneauth/adapters/sqlstore"
+	"github.com/phoneauth/phoneauth/ports"
 	"github.com/phoneauth/phoneauth/test/contract"
 	"github.com/phoneauth/phoneauth/test/testdb"
 )
@@ -59,3 +60,8 @@ func TestRegistrar(t *testing.T)          { runMatrix(t, contract.Registrar) }
 func TestAPITokenRepository(t *testing.T) { runMatrix(t, contract.APITokenRepository) }
 func TestLimitStore(t *testing.T)         { runMatrix(t, contract.LimitStore) }
 func TestSessionRepository(t *testing.T)  { runMatrix(t, contract.SessionRepository) }
+func TestRevokedTokens(t *testing.T) {
+	runMatrix(t, func(t *testing.T, newStore func(*testing.T) contract.Store) {
+		contract.RevokedTokens(t, func(t *testing.T) ports.RevokedTokens { return newStore(t) })
+	})
+}

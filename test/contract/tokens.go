@@ -425,7 +425,20 @@ func AccessTokens(t *testing.T, alg string, newTokens func(t *testing.T, keys Ac
 			`{"user_id":42,"username":"13800000000","exp":`+strconv.FormatInt(exp, 10)+`,"email":null}`)
 		claims, err := h.tokens.Verify(token)
 		require.NoError(t, err)
-		assert.Equal(t, domain.AccessClaims{UserID: 42, ExpiresAt: time.Unix(exp, 0).UTC()}, claims)
+		assert.NotEmpty(t, claims.ID, "a token without a jti has an id all the same: logging out revokes it by that")
+		assert.Equal(t, domain.AccessClaims{UserID: 42, ID: claims.ID, ExpiresAt: time.Unix(exp, 0).UTC()}, claims)
+
+		// The signature's last character has bits decoding ignores: set, they spell the same
+		// token, which must keep its id. Another token has another id.
+		const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+		respelled := token[:len(token)-1] + string(alphabet[strings.IndexByte(alphabet, token[len(token)-1])^1])
+		same, err := h.tokens.Verify(respelled)
+		require.NoError(t, err, "the decoder ignores those bits")
+		assert.Equal(t, claims.ID, same.ID)
+		other, err := h.tokens.Verify(h.signRaw(t, h.header(alg),
+			`{"user_id":42,"username":"13800000000","exp":`+strconv.FormatInt(exp+1, 10)+`,"email":null}`))
+		require.NoError(t, err)
+		assert.NotEqual(t, claims.ID, other.ID)
 	})
 
 	t.Run("BadClaimsAreInvalid", func(t *testing.T) {

@@ -63,7 +63,8 @@ func NewClock() *contract.TestClock {
 
 // Start starts the app with env over the test defaults. A nil fake keeps the SMS
 // provider the configuration names; replicas of one deployment share fake and clock.
-func Start(t *testing.T, env map[string]string, fake *sms.Fake, clock *contract.TestClock) *Harness {
+// Options, such as an fx.Replace of a port, apply last.
+func Start(t *testing.T, env map[string]string, fake *sms.Fake, clock *contract.TestClock, options ...fx.Option) *Harness {
 	t.Helper()
 	vars := map[string]string{
 		"DATABASE_URL": testdb.SQLiteURL(t),
@@ -86,6 +87,7 @@ func Start(t *testing.T, env map[string]string, fake *sms.Fake, clock *contract.
 	if fake != nil {
 		opts = append(opts, fx.Replace(fx.Annotate(fake, fx.As(new(ports.SMSSender)))))
 	}
+	opts = append(opts, options...)
 	h.app = fxtest.New(t, opts...)
 	h.app.RequireStart()
 	t.Cleanup(func() {

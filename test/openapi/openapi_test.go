@@ -205,7 +205,10 @@ func TestExchangesMatchTheDocument(t *testing.T) {
 	key, _ := s.tokens(post("/api-token-auth/", map[string]any{"username": b.mobile, "password": "a new password"}, http.StatusOK, false))
 	post("/logout/", formBody{"all": "false"}, http.StatusNoContent, false, auth("Token "+key)...)
 	fresh, _ := s.tokens(post("/login/", map[string]any{"username": b.mobile, "password": "a new password"}, http.StatusOK, false))
-	post("/logout/", map[string]any{"all": true}, http.StatusNoContent, false, auth("Bearer "+fresh)...)
+	post("/logout/", map[string]any{"all": "maybe"}, http.StatusBadRequest, true, auth("Bearer "+fresh)...)
+	post("/logout/", map[string]any{"all": nil}, http.StatusBadRequest, true, append(auth("Bearer "+fresh), zh...)...)
+	post("/logout/", formBody{"all": "maybe"}, http.StatusBadRequest, true, auth("Bearer "+fresh)...)
+	post("/logout/", map[string]any{"all": 1}, http.StatusNoContent, false, auth("Bearer "+fresh)...)
 
 	// The operational routes, this document and the key set.
 	for _, path := range []string{"/openapi.json", "/.well-known/jwks.json", "/healthz", "/readyz", "/metrics"} {

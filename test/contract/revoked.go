@@ -1,0 +1,61 @@
+package contract
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/phoneauth/phoneauth/ports"
+)
+
+// RevokedTokens is the contract of ports.RevokedTokens: a revoked token is revoked until
+// its expiry and no longer, only that token, and revoking again, even concurrently, is
+// not an error.
+func RevokedTokens(t *testing.T, newStore func(t *testing.T) ports.RevokedTokens) {
+	tokenID := func() string { return fmt.Sprintf("token-%d", rand.Int64()) }
+	expiresAt := epoch().Add(time.Hour)
+
+	t.Run("a revoked token is revoked until its expiry", func(t *testing.T) {
+		t.Parallel()
+		s := newStore(t)
+		id := tokenID()
+		require.NoError(t, s.RevokeToken(t.Context(), id, expiresAt))
+		for _, at := range []time.Time{epoch(), expiresAt.Add(-time.Millisecond)} {
+			revoked, err := s.TokenRevoked(t.Context(), id, at)
+			require.NoError(t, err)
+			assert.True(t, revoked, "at %s", at)
+		}
+		for _, at := range []time.Time{expiresAt, expiresAt.Add(time.Hour)} {
+			revoked, err := s.TokenRevoked(t.Context(), id, at)
+			require.NoError(t, err)
+			assert.False(t, revoked, "at %s: the token has expired anyway", at)
+		}
+	})
+
+	t.Run("only that token", func(t *testing.T) {
+		t.Parallel()
+		s := newStore(t)
+		require.NoError(t, s.RevokeToken(t.Context(), tokenID(), expiresAt))
+		revoked, err := s.TokenRevoked(t.Context(), tokenID(), epoch())
+		require.NoError(t, err)
+		assert.False(t, revoked)
+	})
+
+	t.Run("revoking again is not an error", func(t *testing.T) {
+		t.Parallel()
+		s := newStore(t)
+		id := tokenID()
+		require.NoError(t, s.RevokeToken(t.Context(), id, expiresAt))
+		require.NoError(t, s.RevokeToken(t.Context(), id, expiresAt))
+		for _, err := range race(concurrency, func(int) error { return s.RevokeToken(t.Context(), id, expiresAt) }) {
+			require.NoError(t, err)
+		}
+		revoked, err := s.TokenRevoked(t.Context(), id, epoch())
+		require.NoError(t, err)
+		assert.True(t, revoked)
+	})
+}
