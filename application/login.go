@@ -152,14 +152,17 @@ func (a *Accounts) verifyCredentials(ctx context.Context, client ports.Client, c
 }
 
 // upgradeHash replaces an imported (Django) or outdated hash with a fresh Argon2id one,
-// now that the password is known to be right.
+// now that the password is known to be right; a password changed meanwhile is kept.
 func (a *Accounts) upgradeHash(ctx context.Context, user *domain.User, password string) (*domain.User, error) {
 	hash, err := a.deps.Passwords.Hash(ctx, password)
 	if err != nil {
 		return nil, err
 	}
+	verified := user.PasswordHash()
 	return a.deps.Users.Update(ctx, user.ID(), func(u *domain.User) error {
-		u.UpgradePasswordHash(hash)
+		if u.PasswordHash() == verified {
+			u.UpgradePasswordHash(hash)
+		}
 		return nil
 	})
 }

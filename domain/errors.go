@@ -55,6 +55,8 @@ var (
 	ErrBlank            = newError(KindInvalid, "blank")
 	ErrNull             = newError(KindInvalid, "null")
 	ErrNotAString       = newError(KindInvalid, "not_a_string")
+	ErrInvalidText      = newError(KindInvalid, "invalid_text")   // not valid UTF-8
+	ErrNullCharacter    = newError(KindInvalid, "null_character") // a NUL in a text
 	ErrNotABoolean      = newError(KindInvalid, "not_a_boolean")
 	ErrUserExists       = newError(KindConflict, "user_exists")
 	ErrInvalidMobile    = newError(KindInvalid, "invalid_mobile")

@@ -160,7 +160,7 @@ func (h handlers) client(c *fiber.Ctx) ports.Client {
 }
 
 func (h handlers) sendCode(c *fiber.Ctx) error {
-	body, err := decodeBody(c)
+	body, err := decodeBody(c, "mobile")
 	if err != nil {
 		return err
 	}
@@ -174,7 +174,7 @@ func (h handlers) sendCode(c *fiber.Ctx) error {
 }
 
 func (h handlers) register(c *fiber.Ctx) error {
-	body, err := decodeBody(c)
+	body, err := decodeBody(c, "username", "code", "password")
 	if err != nil {
 		return err
 	}
@@ -219,7 +219,7 @@ func credentials(c *fiber.Ctx, body fields) ports.Credentials {
 }
 
 func (h handlers) login(c *fiber.Ctx) error {
-	body, err := decodeBody(c)
+	body, err := decodeBody(c, "username", "password")
 	if err != nil {
 		return err
 	}
@@ -231,7 +231,7 @@ func (h handlers) login(c *fiber.Ctx) error {
 }
 
 func (h handlers) refresh(c *fiber.Ctx) error {
-	body, err := decodeBody(c)
+	body, err := decodeBody(c, "refresh")
 	if err != nil {
 		return err
 	}
@@ -243,7 +243,7 @@ func (h handlers) refresh(c *fiber.Ctx) error {
 }
 
 func (h handlers) logout(c *fiber.Ctx) error {
-	body, err := decodeBody(c)
+	body, err := decodeBody(c, "all")
 	if err != nil {
 		return err
 	}
@@ -258,7 +258,7 @@ func (h handlers) logout(c *fiber.Ctx) error {
 }
 
 func (h handlers) changePassword(c *fiber.Ctx) error {
-	body, err := decodeBody(c)
+	body, err := decodeBody(c, "old_password", "new_password")
 	if err != nil {
 		return err
 	}
@@ -272,7 +272,7 @@ func (h handlers) changePassword(c *fiber.Ctx) error {
 }
 
 func (h handlers) apiToken(c *fiber.Ctx) error {
-	body, err := decodeBody(c)
+	body, err := decodeBody(c, "username", "password")
 	if err != nil {
 		return err
 	}
@@ -312,7 +312,7 @@ func (h handlers) profile(c *fiber.Ctx) error {
 }
 
 func (h handlers) updateProfile(c *fiber.Ctx) error {
-	body, err := decodeBody(c)
+	body, err := decodeBody(c, "name", "gender", "birthday", "email")
 	if err != nil {
 		return err
 	}

@@ -26,6 +26,8 @@ var catalog = map[string]map[string]string{
 	"blank":                {langEN: "This field may not be blank.", langZhHans: "该字段不能为空。"},
 	"null":                 {langEN: "This field may not be null.", langZhHans: "该字段不能为 null。"},
 	"not_a_string":         {langEN: "Not a valid string.", langZhHans: "不是有效的字符串。"},
+	"invalid_text":         {langEN: "Not valid UTF-8 text.", langZhHans: "不是有效的 UTF-8 文本。"},
+	"null_character":       {langEN: "Null characters are not allowed.", langZhHans: "不允许出现空字符。"},
 	"not_a_boolean":        {langEN: "Must be a valid boolean.", langZhHans: "必须是有效的布尔值。"},
 	"user_exists":          {langEN: "User already exists", langZhHans: "用户已经存在"},
 	"invalid_mobile":       {langEN: "Invalid mobile phone number", langZhHans: "手机号码非法"},

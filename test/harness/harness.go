@@ -108,6 +108,9 @@ func (h *Harness) Stop() {
 	}
 }
 
+// Log returns what the service has logged so far.
+func (h *Harness) Log() string { return h.log.String() }
+
 // AddSecrets records codes, passwords or tokens the test saw; the log must not contain them.
 func (h *Harness) AddSecrets(secrets ...string) {
 	h.secrets = append(h.secrets, secrets...)
