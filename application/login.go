@@ -69,10 +69,12 @@ func (a *Accounts) checkCredentials(ctx context.Context, client ports.Client, cr
 	return user, device, err
 }
 
-// loginLimits are the limits one attempt is judged on, and what a success gives back.
+// loginLimits are the limits one attempt is judged on, what a success gives back, and
+// what an attempt that ended before its password was checked gives back.
 type loginLimits struct {
 	claims    []limitChange
 	onSuccess []ports.CounterChange
+	unchecked []ports.CounterChange
 }
 
 // limitsFor judges a client that presents a valid device token for the account on that
@@ -86,6 +88,7 @@ func (a *Accounts) limitsFor(client ports.Client, username string, user *domain.
 		return loginLimits{
 			claims:    []limitChange{admission(key, now, a.cfg.Limits.LoginAccount, domain.LimitLoginDevice)},
 			onSuccess: []ports.CounterChange{reset(key)},
+			unchecked: []ports.CounterChange{refund(key)},
 		}
 	}
 	ipKey := domain.LimitKey("login:ip", client.IP)
@@ -100,6 +103,7 @@ func (a *Accounts) limitsFor(client ports.Client, username string, user *domain.
 		},
 		// Many users may share an IP: its successes are not counted against it.
 		onSuccess: []ports.CounterChange{reset(account), refund(ipKey)},
+		unchecked: []ports.CounterChange{refund(ipKey), refund(account)},
 	}
 }
 
@@ -133,6 +137,10 @@ func (a *Accounts) verifyCredentials(ctx context.Context, client ports.Client, c
 		return nil, "", err
 	}
 	ok, err := a.deps.Passwords.Verify(ctx, encoded, password)
+	if ctx.Err() != nil && err != nil {
+		// The request ended before its password was checked: it is charged nothing.
+		return nil, "", errors.Join(err, a.deps.Limits.UpdateCounters(context.WithoutCancel(ctx), limits.unchecked...))
+	}
 	if err != nil {
 		return nil, "", fmt.Errorf("verifying a password hash: %w", err)
 	}

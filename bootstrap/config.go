@@ -54,7 +54,8 @@ type Config struct {
 	PasswordMinLength  int
 	CORSAllowedOrigins []string
 	ShutdownTimeout    time.Duration
-	LogFormat          string // json or text
+	RequestTimeout     time.Duration // the longest a request may run
+	LogFormat          string        // json or text
 	LogLevel           slog.Level
 	// MetricsAddr is where /metrics is served: "" on HTTP_ADDR, "off" nowhere, else its own address.
 	MetricsAddr string
@@ -115,6 +116,7 @@ func LoadConfig(lookup func(string) (string, bool)) (Config, error) {
 		PasswordMinLength:  r.integer("PASSWORD_MIN_LENGTH", 8, 1, 1024),
 		CORSAllowedOrigins: r.origins("CORS_ALLOWED_ORIGINS", "*"),
 		ShutdownTimeout:    r.duration("SHUTDOWN_TIMEOUT", 10*time.Second),
+		RequestTimeout:     r.duration("REQUEST_TIMEOUT", 10*time.Second),
 		LogFormat:          r.oneOf("LOG_FORMAT", "json", "json", "text"),
 		LogLevel:           r.level("LOG_LEVEL", slog.LevelInfo),
 		MetricsAddr:        r.metricsAddr("METRICS_ADDR"),

@@ -71,7 +71,7 @@ func serve(ctx context.Context, cfg Config, logger *slog.Logger) error {
 
 // openStore opens DATABASE_URL for a command and checks that it answers.
 func openStore(ctx context.Context, cfg Config) (*bun.DB, error) {
-	db, err := sqlstore.Open(cfg.DatabaseURL, cfg.DatabaseMaxConns)
+	db, err := sqlstore.Open(cfg.DatabaseURL, cfg.DatabaseMaxConns, 0)
 	if err != nil {
 		return nil, fmt.Errorf("DATABASE_URL: %w", err)
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect"
 	"go.uber.org/fx"
 
 	"github.com/phoneauth/phoneauth/adapters/clock"
@@ -189,9 +190,11 @@ func storeModule(cfg Config) fx.Option {
 }
 
 // openDatabase opens the pool now and checks and migrates the database when the app
-// starts, so that a database that is down stops the start with a clear error.
+// starts, so that a database that is down stops the start with a clear error. Requests'
+// statements end on the server at half the request deadline; migrations run on a
+// connection of their own, without it.
 func openDatabase(lc fx.Lifecycle, cfg Config, logger *slog.Logger, m *metrics.Metrics) (*bun.DB, error) {
-	db, err := sqlstore.Open(cfg.DatabaseURL, cfg.DatabaseMaxConns)
+	db, err := sqlstore.Open(cfg.DatabaseURL, cfg.DatabaseMaxConns, cfg.RequestTimeout/2)
 	if err != nil {
 		return nil, fmt.Errorf("DATABASE_URL: %w", err)
 	}
@@ -204,7 +207,7 @@ func openDatabase(lc fx.Lifecycle, cfg Config, logger *slog.Logger, m *metrics.M
 			if !cfg.MigrateOnStart {
 				return nil
 			}
-			if err := sqlstore.Migrate(ctx, db); err != nil {
+			if err := migrateOnStart(ctx, cfg, db); err != nil {
 				return fmt.Errorf("migrating database: %w", err)
 			}
 			logger.Info("database ready", "dialect", db.Dialect().Name().String())
@@ -213,6 +216,21 @@ func openDatabase(lc fx.Lifecycle, cfg Config, logger *slog.Logger, m *metrics.M
 		OnStop: func(context.Context) error { return db.Close() },
 	})
 	return db, nil
+}
+
+// migrateOnStart migrates Postgres through a handle without the requests' timeouts, which
+// a long migration or a wait for another replica's would outlive; SQLite has none, and one
+// connection, which the served handle already holds.
+func migrateOnStart(ctx context.Context, cfg Config, served *bun.DB) error {
+	if served.Dialect().Name() != dialect.PG {
+		return sqlstore.Migrate(ctx, served)
+	}
+	db, err := openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	return sqlstore.Migrate(ctx, db)
 }
 
 // smsModule builds the configured providers, wrapped in failover when there are several.
@@ -248,7 +266,7 @@ var HTTPModule = fx.Module("http", fx.Provide(func(cfg Config, d httpDeps) *fibe
 	}
 	return httpapi.NewApp(httpapi.Config{
 		Language: cfg.Language, AllowedOrigins: cfg.CORSAllowedOrigins, TrustedProxies: cfg.TrustedProxies,
-		Metrics: metricsHandler,
+		Metrics: metricsHandler, RequestTimeout: cfg.RequestTimeout,
 	}, httpapi.Deps{Accounts: d.Accounts, Keys: d.Keys, Readiness: d.Readiness, Observer: d.Metrics, Logger: d.Logger})
 }))
 

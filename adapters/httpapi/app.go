@@ -22,6 +22,7 @@ type Config struct {
 	AllowedOrigins []string       // CORS origins, or "*"
 	TrustedProxies []netip.Prefix // peers whose X-Forwarded-For is believed
 	Metrics        http.Handler   // served at /metrics when set
+	RequestTimeout time.Duration  // the longest a request may run
 }
 
 // Deps are the ports the HTTP layer calls.
@@ -58,6 +59,7 @@ func NewApp(cfg Config, deps Deps) *fiber.App {
 		return c.Next()
 	})
 	app.Use(cors(cfg.AllowedOrigins))
+	app.Use(deadline(cfg.RequestTimeout))
 
 	h := handlers{accounts: deps.Accounts, trustedProxies: cfg.TrustedProxies}
 	route(app, "/code/", map[string]fiber.Handler{fiber.MethodPost: h.sendCode})

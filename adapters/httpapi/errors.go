@@ -38,7 +38,15 @@ func errorHandler(logger *slog.Logger) fiber.ErrorHandler {
 		var domainErr *domain.Error
 		var apiErr *apiError
 		var fiberErr *fiber.Error
+		var stopped *interrupted
 		switch {
+		case errors.As(err, &stopped):
+			if errors.Is(stopped.cause, errClientGone) {
+				logger.Info("client went away", "request_id", requestID(c), "method", c.Method(), "path", c.Path(), "error", stopped.err)
+				return writeDetail(c, statusClientClosed, message(lang, slugClientClosed, ""))
+			}
+			logger.Warn("request deadline passed", "request_id", requestID(c), "method", c.Method(), "path", c.Path(), "error", stopped.err)
+			return writeDetail(c, fiber.StatusServiceUnavailable, message(lang, domain.ErrStoreUnavailable.Slug(), ""))
 		case errors.As(err, &fieldErrs):
 			return writeFieldErrors(c, lang, fieldErrs)
 		case errors.As(err, &domainErr):

@@ -17,6 +17,7 @@ const (
 	slugInvalidData      = "invalid_data"
 	slugBodyTooLarge     = "body_too_large"
 	slugServerError      = "server_error"
+	slugClientClosed     = "client_closed"
 )
 
 // catalog maps a slug to its message per language; "{}" stands for the error's param.
@@ -69,6 +70,7 @@ var catalog = map[string]map[string]string{
 	slugInvalidData:        {langEN: "Invalid data. Expected a dictionary, but got {}.", langZhHans: "无效数据。期待为字典类型，得到的是 {}。"},
 	slugBodyTooLarge:       {langEN: "Request body too large.", langZhHans: "请求体过大。"},
 	slugServerError:        {langEN: "A server error occurred.", langZhHans: "服务器出现了错误。"},
+	slugClientClosed:       {langEN: "Client closed the request.", langZhHans: "客户端已关闭请求。"},
 }
 
 // message renders slug in lang with param substituted. An unknown slug renders as the

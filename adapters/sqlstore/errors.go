@@ -46,9 +46,13 @@ func unreachable(err error) bool {
 		return true
 	case errors.As(err, &pgErr):
 		// Class 08: connection exception; 53300: too many connections;
-		// 57P01..57P03: the server is shutting down or starting up.
-		return strings.HasPrefix(pgErr.Code, "08") || pgErr.Code == "53300" ||
-			pgErr.Code == "57P01" || pgErr.Code == "57P02" || pgErr.Code == "57P03"
+		// 57P01..57P03: the server is shutting down or starting up; 57014 and 55P03: a
+		// statement or a lock wait outlived statement_timeout or lock_timeout.
+		switch pgErr.Code {
+		case "53300", "57P01", "57P02", "57P03", "57014", "55P03":
+			return true
+		}
+		return strings.HasPrefix(pgErr.Code, "08")
 	case errors.As(err, &sqliteErr):
 		// Extended result codes carry the primary code in the low byte.
 		switch sqliteErr.Code() & 0xff {

@@ -50,8 +50,11 @@ const MinConns = 2
 //     serialises this process's transactions, and the store relies on that instead of
 //     row locks.
 //   - postgres://... or postgresql://..., handed to pgx as is, with a pool of at most
-//     maxConns connections.
-func Open(databaseURL string, maxConns int) (*bun.DB, error) {
+//     maxConns connections. With a statementTimeout, each session runs with that
+//     statement_timeout and half of it as lock_timeout, so that a stuck statement or lock
+//     wait ends on the server too (0: none, for commands such as migrations, whose
+//     statements may rightly take long).
+func Open(databaseURL string, maxConns int, statementTimeout time.Duration) (*bun.DB, error) {
 	scheme, rest, ok := strings.Cut(databaseURL, "://")
 	if !ok {
 		return nil, errors.New("database URL has no scheme (want sqlite://, postgres:// or postgresql://)")
@@ -60,7 +63,7 @@ func Open(databaseURL string, maxConns int) (*bun.DB, error) {
 	case "sqlite":
 		return openSQLite(rest)
 	case "postgres", "postgresql":
-		return openPostgres(databaseURL, maxConns)
+		return openPostgres(databaseURL, maxConns, statementTimeout)
 	default:
 		return nil, fmt.Errorf("database URL scheme %q is not supported (want sqlite, postgres or postgresql)", scheme)
 	}
@@ -86,7 +89,7 @@ func openSQLite(path string) (*bun.DB, error) {
 	return bun.NewDB(sqldb, sqlitedialect.New()), nil
 }
 
-func openPostgres(databaseURL string, maxConns int) (*bun.DB, error) {
+func openPostgres(databaseURL string, maxConns int, statementTimeout time.Duration) (*bun.DB, error) {
 	cfg, err := pgx.ParseConfig(databaseURL) // its errors redact the password
 	if err != nil {
 		return nil, fmt.Errorf("postgres database URL: %w", err)
@@ -96,7 +99,18 @@ func openPostgres(databaseURL string, maxConns int) (*bun.DB, error) {
 	if !choosesExecMode(databaseURL) {
 		cfg.DefaultQueryExecMode = pgx.QueryExecModeSimpleProtocol
 	}
-	sqldb := stdlib.OpenDB(*cfg)
+	var opts []stdlib.OptionOpenDB
+	if statementTimeout > 0 {
+		// SET after connecting rather than startup parameters, which a PgBouncer refuses
+		// unless told to ignore them.
+		set := fmt.Sprintf("SET statement_timeout = %d; SET lock_timeout = %d",
+			statementTimeout.Milliseconds(), statementTimeout.Milliseconds()/2)
+		opts = append(opts, stdlib.OptionAfterConnect(func(ctx context.Context, conn *pgx.Conn) error {
+			_, err := conn.Exec(ctx, set)
+			return err
+		}))
+	}
+	sqldb := stdlib.OpenDB(*cfg, opts...)
 	sqldb.SetMaxOpenConns(maxConns)
 	sqldb.SetMaxIdleConns(maxConns)
 	sqldb.SetConnMaxIdleTime(pgConnMaxIdleTime)

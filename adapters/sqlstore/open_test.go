@@ -20,7 +20,7 @@ func TestOpenRejectsWhatItCannotServe(t *testing.T) {
 		"sqlite:///tmp/a?b.db":                   "'?'",
 		"postgres://u:hunter2@localhost:nope/db": "postgres database URL",
 	} {
-		_, err := sqlstore.Open(url, sqlstore.DefaultMaxConns())
+		_, err := sqlstore.Open(url, sqlstore.DefaultMaxConns(), 0)
 		require.Error(t, err, url)
 		assert.Contains(t, err.Error(), wantInError, url)
 		assert.NotContains(t, err.Error(), "hunter2", "the password never reaches an error")
@@ -63,7 +63,7 @@ func TestUnreachableDatabaseIsStoreUnavailable(t *testing.T) {
 
 func open(t testing.TB, url string) *bun.DB {
 	t.Helper()
-	db, err := sqlstore.Open(url, sqlstore.DefaultMaxConns())
+	db, err := sqlstore.Open(url, sqlstore.DefaultMaxConns(), 0)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = db.Close() })
 	return db

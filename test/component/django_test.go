@@ -113,7 +113,7 @@ func TestDjangoUsersMoveOver(t *testing.T) {
 
 func storedUser(t *testing.T, databaseURL, login string) *domain.User {
 	t.Helper()
-	db, err := sqlstore.Open(databaseURL, sqlstore.DefaultMaxConns())
+	db, err := sqlstore.Open(databaseURL, sqlstore.DefaultMaxConns(), 0)
 	require.NoError(t, err)
 	defer db.Close()
 	u, err := sqlstore.NewStore(db).ByLogin(t.Context(), login)

@@ -37,7 +37,7 @@ func implementations() []struct {
 // sqlStore opens and migrates one database that every test of the suite shares, as
 // replicas share one server.
 func sqlStore(t *testing.T, databaseURL string) func(*testing.T) contract.Store {
-	db, err := sqlstore.Open(databaseURL, sqlstore.DefaultMaxConns())
+	db, err := sqlstore.Open(databaseURL, sqlstore.DefaultMaxConns(), 0)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = db.Close() })
 	require.NoError(t, sqlstore.Migrate(t.Context(), db))
