@@ -19,6 +19,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/phoneauth/phoneauth/adapters/httpapi"
 	"github.com/phoneauth/phoneauth/adapters/jwttoken"
 	"github.com/phoneauth/phoneauth/adapters/sqlstore"
 )
@@ -61,6 +62,7 @@ type Config struct {
 
 	// Abuse defence.
 	TrustedProxies           []netip.Prefix
+	IPv6LimitPrefix          int // bits of an IPv6 address that limits count as one client
 	SMSDailyLimit            int
 	SMSIPHourlyLimit         int
 	SMSGlobalHourlyLimit     int
@@ -120,6 +122,7 @@ func LoadConfig(lookup func(string) (string, bool)) (Config, error) {
 		MetricsAddr:        r.metricsAddr("METRICS_ADDR"),
 
 		TrustedProxies:           r.prefixes("TRUSTED_PROXIES"),
+		IPv6LimitPrefix:          r.integer("IPV6_LIMIT_PREFIX", httpapi.DefaultIPv6LimitPrefix, 32, 128),
 		SMSDailyLimit:            r.integer("SMS_DAILY_LIMIT", 10, 1, 1_000_000_000),
 		SMSIPHourlyLimit:         r.integer("SMS_IP_HOURLY_LIMIT", 20, 1, 1_000_000_000),
 		SMSGlobalHourlyLimit:     r.integer("SMS_GLOBAL_HOURLY_LIMIT", 1000, 1, 1_000_000_000),

@@ -33,6 +33,7 @@ func TestConfigDefaults(t *testing.T) {
 	require.Equal(t, []string{"*"}, cfg.CORSAllowedOrigins)
 	require.Equal(t, 5*time.Second, cfg.SMSTimeout)
 	require.Contains(t, cfg.SMSTemplate, "{code}")
+	require.Equal(t, 64, cfg.IPv6LimitPrefix)
 }
 
 func TestConfigRejectsBadValuesNamingTheVariable(t *testing.T) {
@@ -58,6 +59,8 @@ func TestConfigRejectsBadValuesNamingTheVariable(t *testing.T) {
 		{map[string]string{"CORS_ALLOWED_ORIGINS": "shop.example.com"}, "CORS_ALLOWED_ORIGINS"},
 		{map[string]string{"JWT_SECRET": ""}, "JWT_SECRET"},
 		{map[string]string{"MIGRATE_ON_START": "perhaps"}, "MIGRATE_ON_START"},
+		{map[string]string{"IPV6_LIMIT_PREFIX": "16"}, "IPV6_LIMIT_PREFIX"},
+		{map[string]string{"IPV6_LIMIT_PREFIX": "129"}, "IPV6_LIMIT_PREFIX"},
 	}
 	for _, row := range rows {
 		t.Run(row.name, func(t *testing.T) {

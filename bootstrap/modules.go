@@ -248,7 +248,7 @@ var HTTPModule = fx.Module("http", fx.Provide(func(cfg Config, d httpDeps) *fibe
 	}
 	return httpapi.NewApp(httpapi.Config{
 		Language: cfg.Language, AllowedOrigins: cfg.CORSAllowedOrigins, TrustedProxies: cfg.TrustedProxies,
-		Metrics: metricsHandler,
+		Metrics: metricsHandler, IPv6LimitPrefix: cfg.IPv6LimitPrefix,
 	}, httpapi.Deps{Accounts: d.Accounts, Keys: d.Keys, Readiness: d.Readiness, Observer: d.Metrics, Logger: d.Logger})
 }))
 

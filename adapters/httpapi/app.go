@@ -22,7 +22,13 @@ type Config struct {
 	AllowedOrigins []string       // CORS origins, or "*"
 	TrustedProxies []netip.Prefix // peers whose X-Forwarded-For is believed
 	Metrics        http.Handler   // served at /metrics when set
+	// IPv6LimitPrefix is how many leading bits of an IPv6 address abuse limits count as
+	// one client; 0 means DefaultIPv6LimitPrefix.
+	IPv6LimitPrefix int
 }
+
+// DefaultIPv6LimitPrefix makes a /64, the subnet one IPv6 subscriber gets at least, one client.
+const DefaultIPv6LimitPrefix = 64
 
 // Deps are the ports the HTTP layer calls.
 type Deps struct {
@@ -59,7 +65,10 @@ func NewApp(cfg Config, deps Deps) *fiber.App {
 	})
 	app.Use(cors(cfg.AllowedOrigins))
 
-	h := handlers{accounts: deps.Accounts, trustedProxies: cfg.TrustedProxies}
+	h := handlers{accounts: deps.Accounts, trustedProxies: cfg.TrustedProxies, ipv6LimitPrefix: cfg.IPv6LimitPrefix}
+	if h.ipv6LimitPrefix == 0 {
+		h.ipv6LimitPrefix = DefaultIPv6LimitPrefix
+	}
 	route(app, "/code/", map[string]fiber.Handler{fiber.MethodPost: h.sendCode})
 	route(app, "/users/", map[string]fiber.Handler{fiber.MethodPost: h.register})
 	route(app, "/login/", map[string]fiber.Handler{fiber.MethodPost: h.login})
@@ -151,12 +160,14 @@ func language(c *fiber.Ctx) string {
 }
 
 type handlers struct {
-	accounts       ports.Accounts
-	trustedProxies []netip.Prefix
+	accounts        ports.Accounts
+	trustedProxies  []netip.Prefix
+	ipv6LimitPrefix int
 }
 
+// client identifies the caller for abuse limits: by IPv4 address, or by IPv6 prefix.
 func (h handlers) client(c *fiber.Ctx) ports.Client {
-	return ports.Client{IP: clientIP(c, h.trustedProxies)}
+	return ports.Client{IP: limitKey(clientAddr(c, h.trustedProxies), h.ipv6LimitPrefix)}
 }
 
 func (h handlers) sendCode(c *fiber.Ctx) error {

@@ -180,6 +180,12 @@ func (h *Harness) Send(method, path string, body any, headers ...string) (Respon
 	for i := 0; i+1 < len(headers); i += 2 {
 		req.Header.Set(headers[i], headers[i+1])
 	}
+	return h.Do(req)
+}
+
+// Do sends a request built by the caller, for what Send cannot say (a header line
+// sent twice, say).
+func (h *Harness) Do(req *http.Request) (Response, error) {
 	res, err := h.App.Test(req, -1)
 	if err != nil {
 		return Response{}, err
