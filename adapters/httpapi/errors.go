@@ -63,6 +63,8 @@ func errorHandler(logger *slog.Logger) fiber.ErrorHandler {
 			}
 			return writeDetail(c, apiErr.status, message(lang, apiErr.slug, apiErr.param))
 		case errors.As(err, &fiberErr):
+			// The message is never written: for a request fasthttp could not parse, it
+			// quotes the raw request head, Authorization and Cookie included.
 			switch fiberErr.Code {
 			case fiber.StatusNotFound:
 				return writeDetail(c, fiberErr.Code, message(lang, slugNotFound, ""))
@@ -70,9 +72,13 @@ func errorHandler(logger *slog.Logger) fiber.ErrorHandler {
 				return writeDetail(c, fiberErr.Code, message(lang, slugBodyTooLarge, ""))
 			case fiber.StatusMethodNotAllowed:
 				return writeDetail(c, fiberErr.Code, message(lang, slugMethodNotAllowed, c.Method()))
+			case fiber.StatusRequestTimeout:
+				return writeDetail(c, fiberErr.Code, message(lang, slugRequestTimeout, ""))
+			case fiber.StatusRequestHeaderFieldsTooLarge:
+				return writeDetail(c, fiberErr.Code, message(lang, slugHeadersTooLarge, ""))
 			}
 			if fiberErr.Code < fiber.StatusInternalServerError {
-				return writeDetail(c, fiberErr.Code, fiberErr.Message)
+				return writeDetail(c, fiberErr.Code, message(lang, slugMalformed, ""))
 			}
 		}
 		logger.Error("request failed", "request_id", requestID(c), "method", c.Method(), "path", c.Path(), "error", err)
