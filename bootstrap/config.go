@@ -21,6 +21,7 @@ import (
 
 	"github.com/phoneauth/phoneauth/adapters/httpapi"
 	"github.com/phoneauth/phoneauth/adapters/jwttoken"
+	"github.com/phoneauth/phoneauth/adapters/sms"
 	"github.com/phoneauth/phoneauth/adapters/sqlstore"
 )
 
@@ -399,10 +400,6 @@ func (r *reader) origins(name, def string) []string {
 	return out
 }
 
-// redactURL hides a password in a URL before it is printed.
-func redactURL(v string) string {
-	if u, err := url.Parse(v); err == nil {
-		return u.Redacted()
-	}
-	return "(unparsable URL)"
-}
+// redactURL hides the credentials of a URL before it is printed, as the SMS providers'
+// errors do: user info and query.
+func redactURL(v string) string { return sms.RedactURL(v) }

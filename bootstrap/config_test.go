@@ -80,3 +80,17 @@ func TestConfigProviderList(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, []string{"yunpian", "webhook"}, cfg.SMSProviders)
 }
+
+func TestConfigErrorsHideURLCredentials(t *testing.T) {
+	for name, value := range map[string]string{
+		"SMS_WEBHOOK_URL": "ftp://hook-user:hook-pass@sms.example.com/send?key=SECRET",
+		"DATABASE_URL":    "://db-user:db-pass@db/shop?password=SECRET",
+	} {
+		_, err := LoadConfig(lookupFrom(map[string]string{name: value}))
+		require.Error(t, err)
+		require.Regexp(t, "^"+name+" ", err.Error())
+		for _, secret := range []string{"-user", "-pass", "SECRET"} {
+			require.NotContains(t, err.Error(), secret, name)
+		}
+	}
+}
