@@ -89,6 +89,10 @@ const (
 	ProviderWebhook = "webhook"
 )
 
+// minJWTSecret is the shortest JWT_SECRET accepted, in bytes: HS256 tokens and code hashes
+// are only as strong as the secret, and a short one can be found offline from one token.
+const minJWTSecret = 32
+
 // LoadConfig reads the configuration through lookup (os.LookupEnv in main). The error
 // names the first bad variable in one line.
 func LoadConfig(lookup func(string) (string, bool)) (Config, error) {
@@ -134,8 +138,10 @@ func LoadConfig(lookup func(string) (string, bool)) (Config, error) {
 		SMSNotifyRegistered:      r.boolean("SMS_NOTIFY_REGISTERED", false),
 		SMSRegisteredTemplate:    r.str("SMS_REGISTERED_TEMPLATE", DefaultRegisteredTemplate),
 	}
-	if secret := r.str("JWT_SECRET", ""); secret != "" {
+	if secret := r.str("JWT_SECRET", ""); len(secret) >= minJWTSecret {
 		cfg.JWTSecret = []byte(secret)
+	} else if secret != "" {
+		r.fail("JWT_SECRET", "must be at least %d bytes, got %d (make one with: openssl rand -base64 48)", minJWTSecret, len(secret))
 	} else if _, set := lookup("JWT_SECRET"); set {
 		r.fail("JWT_SECRET", "is set but empty")
 	} else {

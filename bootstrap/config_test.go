@@ -2,6 +2,7 @@ package bootstrap
 
 import (
 	"runtime"
+	"strings"
 	"testing"
 	"time"
 
@@ -58,6 +59,8 @@ func TestConfigRejectsBadValuesNamingTheVariable(t *testing.T) {
 		{map[string]string{"YUNPIAN_URL": "ftp://x"}, "YUNPIAN_URL"},
 		{map[string]string{"CORS_ALLOWED_ORIGINS": "shop.example.com"}, "CORS_ALLOWED_ORIGINS"},
 		{map[string]string{"JWT_SECRET": ""}, "JWT_SECRET"},
+		{map[string]string{"JWT_SECRET": "secret"}, "JWT_SECRET"},
+		{map[string]string{"JWT_SECRET": strings.Repeat("s", 31)}, "JWT_SECRET"},
 		{map[string]string{"MIGRATE_ON_START": "perhaps"}, "MIGRATE_ON_START"},
 		{map[string]string{"IPV6_LIMIT_PREFIX": "16"}, "IPV6_LIMIT_PREFIX"},
 		{map[string]string{"IPV6_LIMIT_PREFIX": "129"}, "IPV6_LIMIT_PREFIX"},
@@ -93,4 +96,14 @@ func TestConfigErrorsHideURLCredentials(t *testing.T) {
 			require.NotContains(t, err.Error(), secret, name)
 		}
 	}
+}
+
+func TestConfigJWTSecretIsAtLeast32Bytes(t *testing.T) {
+	cfg, err := LoadConfig(lookupFrom(map[string]string{"JWT_SECRET": strings.Repeat("s", 32)}))
+	require.NoError(t, err)
+	require.Len(t, cfg.JWTSecret, 32)
+	require.False(t, cfg.JWTSecretGenerated)
+
+	_, err = LoadConfig(lookupFrom(map[string]string{"JWT_SECRET": "too-short-secret"}))
+	require.EqualError(t, err, "JWT_SECRET must be at least 32 bytes, got 16 (make one with: openssl rand -base64 48)")
 }
