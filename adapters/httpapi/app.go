@@ -54,6 +54,7 @@ func NewApp(cfg Config, deps Deps) *fiber.App {
 		WriteTimeout:          15 * time.Second,
 		IdleTimeout:           2 * time.Minute,
 	})
+	app.Server().Handler = routeUnknownMethods(app.Server().Handler)
 	app.Use(observe(deps.Logger, deps.Observer, cfg.TrustedProxies))
 	app.Use(recover.New())
 	app.Use(func(c *fiber.Ctx) error {

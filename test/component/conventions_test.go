@@ -61,6 +61,36 @@ func TestWrongMethod(t *testing.T) {
 	require.Equal(t, "GET, HEAD, PUT, PATCH, OPTIONS", r.Header.Get("Allow"))
 }
 
+// A method Fiber does not know is answered like any method a route does not serve: in
+// the envelope, with Allow on a known path, logged and counted. On an unknown path the
+// path is what is wrong: 404, as Django resolves the URL before the method.
+func TestUnknownMethod(t *testing.T) {
+	t.Parallel()
+	h := harness.New(t, nil)
+	r := h.Request("PROPFIND", "/users/1/", nil)
+	harness.Expect(t, r, http.StatusMethodNotAllowed, `{"detail": "Method \"PROPFIND\" not allowed."}`)
+	require.Equal(t, "GET, HEAD, PUT, PATCH, OPTIONS", r.Header.Get("Allow"))
+	require.Equal(t, "application/json", r.Header.Get("Content-Type"))
+	require.NotEmpty(t, r.Header.Get("X-Request-ID"))
+
+	r = h.Request("FOO", "/code", nil, "Accept-Language", "zh-hans")
+	harness.Expect(t, r, http.StatusMethodNotAllowed, `{"detail": "方法 “FOO” 不被允许。"}`)
+	require.Equal(t, "POST, OPTIONS", r.Header.Get("Allow"))
+	harness.Expect(t, h.Request("post", "/code/", nil), http.StatusMethodNotAllowed, `{"detail": "Method \"post\" not allowed."}`)
+
+	r = h.Request("PROPFIND", "/nowhere/", nil)
+	harness.Expect(t, r, http.StatusNotFound, `{"detail": "Not found."}`)
+	require.Empty(t, r.Header.Get("Allow"))
+
+	require.Contains(t, h.Log(), "method=PROPFIND route=/users/:any/ status=405")
+	require.Contains(t, h.Log(), "method=PROPFIND route=unmatched status=404")
+	metrics := string(h.Request(http.MethodGet, "/metrics", nil).Body)
+	require.Contains(t, metrics, `phoneauth_http_requests_total{method="OTHER",route="/users/:any/",status="405"} 1`)
+	require.Contains(t, metrics, `phoneauth_http_requests_total{method="OTHER",route="/code/",status="405"} 2`)
+	require.Contains(t, metrics, `phoneauth_http_requests_total{method="OTHER",route="unmatched",status="404"} 1`)
+	require.NotContains(t, metrics, "PROPFIND", "a method sent is not a label")
+}
+
 func TestCORS(t *testing.T) {
 	t.Parallel()
 	h := harness.New(t, nil)
