@@ -4,6 +4,7 @@ import (
 	"github.com/phoneauth/phoneauth/test/harness"
 
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -115,6 +116,31 @@ func TestCORSAllowedOrigins(t *testing.T) {
 	require.Equal(t, "https://admin.example.com", r.Header.Get("Access-Control-Allow-Origin"))
 	r = h.Post("/code/", map[string]any{}, "Origin", "https://evil.example.com")
 	require.Empty(t, r.Header.Get("Access-Control-Allow-Origin"))
+}
+
+// Every answer says what a cache must key it on: the CORS request headers (a preflight
+// echoes them back) and the language.
+func TestCORSVary(t *testing.T) {
+	t.Parallel()
+	want := []string{"Accept-Language", "Origin", "Access-Control-Request-Method", "Access-Control-Request-Headers"}
+	for _, origins := range []string{"*", "https://shop.example.com"} {
+		h := harness.New(t, map[string]string{"CORS_ALLOWED_ORIGINS": origins})
+		for name, r := range map[string]harness.Response{
+			"preflight": h.Request(http.MethodOptions, "/login/", nil, "Origin", "https://shop.example.com",
+				"Access-Control-Request-Method", "POST", "Access-Control-Request-Headers", "content-type"),
+			"options":       h.Request(http.MethodOptions, "/login/", nil),
+			"answer":        h.Post("/code/", map[string]any{}, "Origin", "https://shop.example.com"),
+			"no origin":     h.Request(http.MethodGet, "/healthz", nil),
+			"unknown route": h.Request(http.MethodGet, "/nowhere/", nil, "Origin", "https://evil.example.com"),
+			"wrong method":  h.Request(http.MethodGet, "/code/", nil),
+		} {
+			var vary []string
+			for _, v := range strings.Split(r.Header.Get("Vary"), ",") {
+				vary = append(vary, strings.TrimSpace(v))
+			}
+			require.ElementsMatch(t, want, vary, "%s with CORS_ALLOWED_ORIGINS=%s", name, origins)
+		}
+	}
 }
 
 func TestLanguage(t *testing.T) {
