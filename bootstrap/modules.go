@@ -272,7 +272,7 @@ var ServerModule = fx.Module("server", fx.Invoke(func(lc fx.Lifecycle, app *fibe
 			}
 			logger.Info("phoneauth listening", "addr", ln.Addr().String())
 			go func() {
-				if err := app.Listener(ln); err != nil {
+				if err := app.Listener(httpapi.LingeringListener(ln)); err != nil {
 					logger.Error("server stopped", "error", err)
 				}
 			}()

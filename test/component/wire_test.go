@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -100,4 +101,29 @@ func TestUnknownMethodOverTheWire(t *testing.T) {
 	require.Equal(t, "GET, HEAD, PUT, PATCH, OPTIONS", res.Header.Get("Allow"))
 	require.JSONEq(t, `{"detail": "Method \"PROPFIND\" not allowed."}`, body)
 	require.Contains(t, s.log.String(), `"method":"PROPFIND","route":"/users/:any/","status":405`)
+}
+
+// A body over the limit is answered 413 before it is read, and the connection closed. A
+// client that sends the whole body before reading (as curl and Python's requests may)
+// must still read that answer, not a connection reset.
+func TestBodyOverTheLimitGetsItsAnswer(t *testing.T) {
+	t.Parallel()
+	s := serve(t, nil)
+	body := strings.Repeat("x", 3<<20)
+	head := "POST /code/ HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: " + strconv.Itoa(len(body)) + "\r\n\r\n"
+	for i := range 20 {
+		conn, err := net.Dial("tcp", s.addr)
+		require.NoError(t, err)
+		require.NoError(t, conn.SetDeadline(time.Now().Add(10*time.Second)))
+		_, err = io.WriteString(conn, head+body)
+		require.NoError(t, err, "attempt %d: sending the body", i)
+		res, err := http.ReadResponse(bufio.NewReader(conn), nil)
+		require.NoError(t, err, "attempt %d: reading the answer", i)
+		answer, err := io.ReadAll(res.Body)
+		require.NoError(t, err, "attempt %d", i)
+		conn.Close()
+		require.Equal(t, http.StatusRequestEntityTooLarge, res.StatusCode, "attempt %d: %s", i, answer)
+		require.Equal(t, "application/json", res.Header.Get("Content-Type"))
+		require.JSONEq(t, `{"detail": "Request body too large."}`, string(answer))
+	}
 }
