@@ -75,16 +75,23 @@ func TestUnparsableRequestIsNotEchoed(t *testing.T) {
 	s := serve(t, nil)
 	const token, cookie = "JWT secret-token-of-the-client", "sessionid=secret-cookie-of-the-client"
 	head := "Authorization: " + token + "\r\nCookie: " + cookie + "\r\n"
-	for name, raw := range map[string]string{
-		"bad Content-Length":      "POST /code/ HTTP/1.1\r\nHost: localhost\r\n" + head + "Content-Length: abc\r\n\r\n",
-		"negative Content-Length": "POST /code/ HTTP/1.1\r\nHost: localhost\r\n" + head + "Content-Length: -1\r\n\r\n",
-		"no method":               "/code/\r\nHost: localhost\r\n" + head + "\r\n",
+	malformed := `{"detail": "Malformed request."}`
+	for name, row := range map[string]struct {
+		raw    string
+		status int
+		want   string
+	}{
+		"bad Content-Length":      {"POST /code/ HTTP/1.1\r\nHost: localhost\r\n" + head + "Content-Length: abc\r\n\r\n", http.StatusBadRequest, malformed},
+		"negative Content-Length": {"POST /code/ HTTP/1.1\r\nHost: localhost\r\n" + head + "Content-Length: -1\r\n\r\n", http.StatusBadRequest, malformed},
+		"no method":               {"/code/\r\nHost: localhost\r\n" + head + "\r\n", http.StatusBadRequest, malformed},
+		"headers too large": {"GET /healthz HTTP/1.1\r\nHost: localhost\r\n" + head + "X-Padding: " + strings.Repeat("p", 8<<10) + "\r\n\r\n",
+			http.StatusRequestHeaderFieldsTooLarge, `{"detail": "Request header fields too large."}`},
 	} {
 		t.Run(name, func(t *testing.T) {
-			res, body := s.exchange(t, raw)
-			require.Equal(t, http.StatusBadRequest, res.StatusCode, "body: %s", body)
+			res, body := s.exchange(t, row.raw)
+			require.Equal(t, row.status, res.StatusCode, "body: %s", body)
 			require.Equal(t, "application/json", res.Header.Get("Content-Type"))
-			require.JSONEq(t, `{"detail": "Malformed request."}`, body)
+			require.JSONEq(t, row.want, body)
 			for _, leak := range []string{"secret-token", "secret-cookie", "Authorization"} {
 				require.NotContains(t, body, leak)
 			}
