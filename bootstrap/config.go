@@ -19,7 +19,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/phoneauth/phoneauth/adapters/httpapi"
 	"github.com/phoneauth/phoneauth/adapters/jwttoken"
+	"github.com/phoneauth/phoneauth/adapters/sms"
 	"github.com/phoneauth/phoneauth/adapters/sqlstore"
 )
 
@@ -62,6 +64,7 @@ type Config struct {
 
 	// Abuse defence.
 	TrustedProxies           []netip.Prefix
+	IPv6LimitPrefix          int // bits of an IPv6 address that limits count as one client
 	SMSDailyLimit            int
 	SMSIPHourlyLimit         int
 	SMSGlobalHourlyLimit     int
@@ -86,6 +89,10 @@ const (
 	ProviderYunpian = "yunpian"
 	ProviderWebhook = "webhook"
 )
+
+// minJWTSecret is the shortest JWT_SECRET accepted, in bytes: HS256 tokens and code hashes
+// are only as strong as the secret, and a short one can be found offline from one token.
+const minJWTSecret = 32
 
 // LoadConfig reads the configuration through lookup (os.LookupEnv in main). The error
 // names the first bad variable in one line.
@@ -122,6 +129,7 @@ func LoadConfig(lookup func(string) (string, bool)) (Config, error) {
 		MetricsAddr:        r.metricsAddr("METRICS_ADDR"),
 
 		TrustedProxies:           r.prefixes("TRUSTED_PROXIES"),
+		IPv6LimitPrefix:          r.integer("IPV6_LIMIT_PREFIX", httpapi.DefaultIPv6LimitPrefix, 32, 128),
 		SMSDailyLimit:            r.integer("SMS_DAILY_LIMIT", 10, 1, 1_000_000_000),
 		SMSIPHourlyLimit:         r.integer("SMS_IP_HOURLY_LIMIT", 20, 1, 1_000_000_000),
 		SMSGlobalHourlyLimit:     r.integer("SMS_GLOBAL_HOURLY_LIMIT", 1000, 1, 1_000_000_000),
@@ -132,8 +140,10 @@ func LoadConfig(lookup func(string) (string, bool)) (Config, error) {
 		SMSNotifyRegistered:      r.boolean("SMS_NOTIFY_REGISTERED", false),
 		SMSRegisteredTemplate:    r.str("SMS_REGISTERED_TEMPLATE", DefaultRegisteredTemplate),
 	}
-	if secret := r.str("JWT_SECRET", ""); secret != "" {
+	if secret := r.str("JWT_SECRET", ""); len(secret) >= minJWTSecret {
 		cfg.JWTSecret = []byte(secret)
+	} else if secret != "" {
+		r.fail("JWT_SECRET", "must be at least %d bytes, got %d (make one with: openssl rand -base64 48)", minJWTSecret, len(secret))
 	} else if _, set := lookup("JWT_SECRET"); set {
 		r.fail("JWT_SECRET", "is set but empty")
 	} else {
@@ -398,10 +408,6 @@ func (r *reader) origins(name, def string) []string {
 	return out
 }
 
-// redactURL hides a password in a URL before it is printed.
-func redactURL(v string) string {
-	if u, err := url.Parse(v); err == nil {
-		return u.Redacted()
-	}
-	return "(unparsable URL)"
-}
+// redactURL hides the credentials of a URL before it is printed, as the SMS providers'
+// errors do: user info and query.
+func redactURL(v string) string { return sms.RedactURL(v) }

@@ -2,6 +2,7 @@ package bootstrap
 
 import (
 	"runtime"
+	"strings"
 	"testing"
 	"time"
 
@@ -33,6 +34,7 @@ func TestConfigDefaults(t *testing.T) {
 	require.Equal(t, []string{"*"}, cfg.CORSAllowedOrigins)
 	require.Equal(t, 5*time.Second, cfg.SMSTimeout)
 	require.Contains(t, cfg.SMSTemplate, "{code}")
+	require.Equal(t, 64, cfg.IPv6LimitPrefix)
 }
 
 func TestConfigRejectsBadValuesNamingTheVariable(t *testing.T) {
@@ -57,7 +59,11 @@ func TestConfigRejectsBadValuesNamingTheVariable(t *testing.T) {
 		{map[string]string{"YUNPIAN_URL": "ftp://x"}, "YUNPIAN_URL"},
 		{map[string]string{"CORS_ALLOWED_ORIGINS": "shop.example.com"}, "CORS_ALLOWED_ORIGINS"},
 		{map[string]string{"JWT_SECRET": ""}, "JWT_SECRET"},
+		{map[string]string{"JWT_SECRET": "secret"}, "JWT_SECRET"},
+		{map[string]string{"JWT_SECRET": strings.Repeat("s", 31)}, "JWT_SECRET"},
 		{map[string]string{"MIGRATE_ON_START": "perhaps"}, "MIGRATE_ON_START"},
+		{map[string]string{"IPV6_LIMIT_PREFIX": "16"}, "IPV6_LIMIT_PREFIX"},
+		{map[string]string{"IPV6_LIMIT_PREFIX": "129"}, "IPV6_LIMIT_PREFIX"},
 	}
 	for _, row := range rows {
 		t.Run(row.name, func(t *testing.T) {
@@ -76,4 +82,28 @@ func TestConfigProviderList(t *testing.T) {
 	}))
 	require.NoError(t, err)
 	require.Equal(t, []string{"yunpian", "webhook"}, cfg.SMSProviders)
+}
+
+func TestConfigErrorsHideURLCredentials(t *testing.T) {
+	for name, value := range map[string]string{
+		"SMS_WEBHOOK_URL": "ftp://hook-user:hook-pass@sms.example.com/send?key=SECRET",
+		"DATABASE_URL":    "://db-user:db-pass@db/shop?password=SECRET",
+	} {
+		_, err := LoadConfig(lookupFrom(map[string]string{name: value}))
+		require.Error(t, err)
+		require.Regexp(t, "^"+name+" ", err.Error())
+		for _, secret := range []string{"-user", "-pass", "SECRET"} {
+			require.NotContains(t, err.Error(), secret, name)
+		}
+	}
+}
+
+func TestConfigJWTSecretIsAtLeast32Bytes(t *testing.T) {
+	cfg, err := LoadConfig(lookupFrom(map[string]string{"JWT_SECRET": strings.Repeat("s", 32)}))
+	require.NoError(t, err)
+	require.Len(t, cfg.JWTSecret, 32)
+	require.False(t, cfg.JWTSecretGenerated)
+
+	_, err = LoadConfig(lookupFrom(map[string]string{"JWT_SECRET": "too-short-secret"}))
+	require.EqualError(t, err, "JWT_SECRET must be at least 32 bytes, got 16 (make one with: openssl rand -base64 48)")
 }

@@ -266,7 +266,7 @@ var HTTPModule = fx.Module("http", fx.Provide(func(cfg Config, d httpDeps) *fibe
 	}
 	return httpapi.NewApp(httpapi.Config{
 		Language: cfg.Language, AllowedOrigins: cfg.CORSAllowedOrigins, TrustedProxies: cfg.TrustedProxies,
-		Metrics: metricsHandler, RequestTimeout: cfg.RequestTimeout,
+		Metrics: metricsHandler, IPv6LimitPrefix: cfg.IPv6LimitPrefix, RequestTimeout: cfg.RequestTimeout,
 	}, httpapi.Deps{Accounts: d.Accounts, Keys: d.Keys, Readiness: d.Readiness, Observer: d.Metrics, Logger: d.Logger})
 }))
 
@@ -290,7 +290,7 @@ var ServerModule = fx.Module("server", fx.Invoke(func(lc fx.Lifecycle, app *fibe
 			}
 			logger.Info("phoneauth listening", "addr", ln.Addr().String())
 			go func() {
-				if err := app.Listener(ln); err != nil {
+				if err := app.Listener(httpapi.LingeringListener(ln)); err != nil {
 					logger.Error("server stopped", "error", err)
 				}
 			}()

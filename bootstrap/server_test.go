@@ -35,7 +35,7 @@ func TestGracefulShutdownFinishesInFlightRequests(t *testing.T) {
 	defer vendor.Close()
 	addr := freeAddr(t)
 	cfg, err := LoadConfig(lookupFrom(map[string]string{
-		"HTTP_ADDR": addr, "DATABASE_URL": testdb.SQLiteURL(t), "JWT_SECRET": "s",
+		"HTTP_ADDR": addr, "DATABASE_URL": testdb.SQLiteURL(t), "JWT_SECRET": "graceful-shutdown-test-secret-0123456789",
 		"SMS_PROVIDER": "webhook", "SMS_WEBHOOK_URL": vendor.URL, "SMS_WEBHOOK_SECRET": "w",
 	}))
 	require.NoError(t, err)

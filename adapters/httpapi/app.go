@@ -22,8 +22,14 @@ type Config struct {
 	AllowedOrigins []string       // CORS origins, or "*"
 	TrustedProxies []netip.Prefix // peers whose X-Forwarded-For is believed
 	Metrics        http.Handler   // served at /metrics when set
-	RequestTimeout time.Duration  // the longest a request may run
+	// IPv6LimitPrefix is how many leading bits of an IPv6 address abuse limits count as
+	// one client; 0 means DefaultIPv6LimitPrefix.
+	IPv6LimitPrefix int
+	RequestTimeout  time.Duration // the longest a request may run
 }
+
+// DefaultIPv6LimitPrefix makes a /64, the subnet one IPv6 subscriber gets at least, one client.
+const DefaultIPv6LimitPrefix = 64
 
 // Deps are the ports the HTTP layer calls.
 type Deps struct {
@@ -49,6 +55,7 @@ func NewApp(cfg Config, deps Deps) *fiber.App {
 		WriteTimeout:          15 * time.Second,
 		IdleTimeout:           2 * time.Minute,
 	})
+	app.Server().Handler = routeUnknownMethods(app.Server().Handler)
 	app.Use(observe(deps.Logger, deps.Observer, cfg.TrustedProxies))
 	app.Use(recover.New())
 	app.Use(func(c *fiber.Ctx) error {
@@ -61,7 +68,10 @@ func NewApp(cfg Config, deps Deps) *fiber.App {
 	app.Use(cors(cfg.AllowedOrigins))
 	app.Use(deadline(cfg.RequestTimeout))
 
-	h := handlers{accounts: deps.Accounts, trustedProxies: cfg.TrustedProxies}
+	h := handlers{accounts: deps.Accounts, trustedProxies: cfg.TrustedProxies, ipv6LimitPrefix: cfg.IPv6LimitPrefix}
+	if h.ipv6LimitPrefix == 0 {
+		h.ipv6LimitPrefix = DefaultIPv6LimitPrefix
+	}
 	route(app, "/code/", map[string]fiber.Handler{fiber.MethodPost: h.sendCode})
 	route(app, "/users/", map[string]fiber.Handler{fiber.MethodPost: h.register})
 	route(app, "/login/", map[string]fiber.Handler{fiber.MethodPost: h.login})
@@ -153,12 +163,14 @@ func language(c *fiber.Ctx) string {
 }
 
 type handlers struct {
-	accounts       ports.Accounts
-	trustedProxies []netip.Prefix
+	accounts        ports.Accounts
+	trustedProxies  []netip.Prefix
+	ipv6LimitPrefix int
 }
 
+// client identifies the caller for abuse limits: by IPv4 address, or by IPv6 prefix.
 func (h handlers) client(c *fiber.Ctx) ports.Client {
-	return ports.Client{IP: clientIP(c, h.trustedProxies)}
+	return ports.Client{IP: limitKey(clientAddr(c, h.trustedProxies), h.ipv6LimitPrefix)}
 }
 
 func (h handlers) sendCode(c *fiber.Ctx) error {

@@ -14,9 +14,9 @@ func cors(allowed []string) fiber.Handler {
 	any := slices.Contains(allowed, "*")
 	return func(c *fiber.Ctx) error {
 		origin := c.Get(fiber.HeaderOrigin)
-		if !any {
-			c.Vary(fiber.HeaderOrigin)
-		}
+		// Caches must key on what the answer may depend on: the origin (when origins are
+		// listed) and, for a preflight, the request headers echoed back.
+		c.Vary(fiber.HeaderOrigin, fiber.HeaderAccessControlRequestMethod, fiber.HeaderAccessControlRequestHeaders)
 		allowedOrigin := ""
 		switch {
 		case any:

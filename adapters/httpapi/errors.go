@@ -34,6 +34,7 @@ var tokenSlugs = map[string]bool{"token_no_credentials": true, "token_spaces": t
 func errorHandler(logger *slog.Logger) fiber.ErrorHandler {
 	return func(c *fiber.Ctx, err error) error {
 		lang := language(c)
+		method, _ := requestMethod(c)
 		var fieldErrs domain.FieldErrors
 		var domainErr *domain.Error
 		var apiErr *apiError
@@ -62,7 +63,7 @@ func errorHandler(logger *slog.Logger) fiber.ErrorHandler {
 				c.Set(fiber.HeaderRetryAfter, domainErr.Param())
 			}
 			if status == fiber.StatusServiceUnavailable {
-				logger.Warn("dependency unavailable", "request_id", requestID(c), "method", c.Method(), "path", c.Path(), "error", err)
+				logger.Warn("dependency unavailable", "request_id", requestID(c), "method", method, "path", c.Path(), "error", err)
 			}
 			return writeDetail(c, status, message(lang, domainErr.Slug(), domainErr.Param()))
 		case errors.As(err, &apiErr):
@@ -71,19 +72,25 @@ func errorHandler(logger *slog.Logger) fiber.ErrorHandler {
 			}
 			return writeDetail(c, apiErr.status, message(lang, apiErr.slug, apiErr.param))
 		case errors.As(err, &fiberErr):
+			// The message is never written: for a request fasthttp could not parse, it
+			// quotes the raw request head, Authorization and Cookie included.
 			switch fiberErr.Code {
 			case fiber.StatusNotFound:
 				return writeDetail(c, fiberErr.Code, message(lang, slugNotFound, ""))
 			case fiber.StatusRequestEntityTooLarge:
 				return writeDetail(c, fiberErr.Code, message(lang, slugBodyTooLarge, ""))
 			case fiber.StatusMethodNotAllowed:
-				return writeDetail(c, fiberErr.Code, message(lang, slugMethodNotAllowed, c.Method()))
+				return writeDetail(c, fiberErr.Code, message(lang, slugMethodNotAllowed, method))
+			case fiber.StatusRequestTimeout:
+				return writeDetail(c, fiberErr.Code, message(lang, slugRequestTimeout, ""))
+			case fiber.StatusRequestHeaderFieldsTooLarge:
+				return writeDetail(c, fiberErr.Code, message(lang, slugHeadersTooLarge, ""))
 			}
 			if fiberErr.Code < fiber.StatusInternalServerError {
-				return writeDetail(c, fiberErr.Code, fiberErr.Message)
+				return writeDetail(c, fiberErr.Code, message(lang, slugMalformed, ""))
 			}
 		}
-		logger.Error("request failed", "request_id", requestID(c), "method", c.Method(), "path", c.Path(), "error", err)
+		logger.Error("request failed", "request_id", requestID(c), "method", method, "path", c.Path(), "error", err)
 		return writeDetail(c, fiber.StatusInternalServerError, message(lang, slugServerError, ""))
 	}
 }

@@ -16,6 +16,9 @@ const (
 	slugJSONParse        = "json_parse"
 	slugInvalidData      = "invalid_data"
 	slugBodyTooLarge     = "body_too_large"
+	slugMalformed        = "malformed_request"
+	slugRequestTimeout   = "request_timeout"
+	slugHeadersTooLarge  = "headers_too_large"
 	slugServerError      = "server_error"
 	slugClientClosed     = "client_closed"
 )
@@ -69,6 +72,9 @@ var catalog = map[string]map[string]string{
 	slugJSONParse:          {langEN: "JSON parse error - {}", langZhHans: "JSON 解析错误 - {}"},
 	slugInvalidData:        {langEN: "Invalid data. Expected a dictionary, but got {}.", langZhHans: "无效数据。期待为字典类型，得到的是 {}。"},
 	slugBodyTooLarge:       {langEN: "Request body too large.", langZhHans: "请求体过大。"},
+	slugMalformed:          {langEN: "Malformed request.", langZhHans: "请求格式错误。"},
+	slugRequestTimeout:     {langEN: "Request timed out.", langZhHans: "请求超时。"},
+	slugHeadersTooLarge:    {langEN: "Request header fields too large.", langZhHans: "请求头字段过大。"},
 	slugServerError:        {langEN: "A server error occurred.", langZhHans: "服务器出现了错误。"},
 	slugClientClosed:       {langEN: "Client closed the request.", langZhHans: "客户端已关闭请求。"},
 }

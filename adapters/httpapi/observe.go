@@ -47,8 +47,13 @@ func observe(logger *slog.Logger, observer ports.Observer, trusted []netip.Prefi
 		}
 		status := c.Response().StatusCode()
 		// Fiber's strings point into buffers reused by the next request: copy what outlives this one.
-		method := strings.Clone(c.Method())
-		observer.Request(route, method, status, elapsed)
+		method, known := requestMethod(c)
+		method = strings.Clone(method)
+		label := method
+		if !known {
+			label = unknownMethodLabel
+		}
+		observer.Request(route, label, status, elapsed)
 		logger.LogAttrs(c.UserContext(), slog.LevelInfo, "request",
 			slog.String("request_id", id),
 			slog.String("method", method),

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"time"
 )
 
@@ -40,13 +41,14 @@ type answer struct {
 	body   []byte
 }
 
-// post sends body to url and reads the answer. Any error is already marked unavailable.
-func (s httpSender) post(ctx context.Context, url, contentType string, body []byte, header http.Header) (answer, error) {
+// post sends body to target and reads the answer. Any error is already marked
+// unavailable, and names target only redacted: the error ends up in the log.
+func (s httpSender) post(ctx context.Context, target, contentType string, body []byte, header http.Header) (answer, error) {
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewReader(body))
 	if err != nil {
-		return answer{}, unavailable(fmt.Errorf("building request: %w", err))
+		return answer{}, unavailable(fmt.Errorf("building request: %w", redactURLError(err)))
 	}
 	for k, v := range header {
 		req.Header[k] = v
@@ -55,7 +57,7 @@ func (s httpSender) post(ctx context.Context, url, contentType string, body []by
 	req.Header.Set("Accept", "application/json")
 	resp, err := s.client.Do(req)
 	if err != nil {
-		return answer{}, unavailable(err)
+		return answer{}, unavailable(redactURLError(err))
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswer))
@@ -63,4 +65,35 @@ func (s httpSender) post(ctx context.Context, url, contentType string, body []by
 		return answer{}, unavailable(fmt.Errorf("reading answer (HTTP %d): %w", resp.StatusCode, err))
 	}
 	return answer{status: resp.StatusCode, body: b}, nil
+}
+
+// redacted stands for the parts of a URL that RedactURL hides.
+const redacted = "xxxxx"
+
+// RedactURL is raw as the service prints it: user info and query, where vendors and
+// databases take credentials (https://user:key@host/send?key=...), hidden whole, and no
+// fragment.
+func RedactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(unparsable URL)"
+	}
+	if u.User != nil {
+		u.User = url.User(redacted)
+	}
+	if u.RawQuery != "" {
+		u.RawQuery = redacted
+	}
+	u.Fragment, u.RawFragment = "", ""
+	return u.String()
+}
+
+// redactURLError redacts the URL of the *url.Error that net/http returns; net/http hides
+// only a password.
+func redactURLError(err error) error {
+	uerr, ok := err.(*url.Error)
+	if !ok {
+		return err
+	}
+	return &url.Error{Op: uerr.Op, URL: RedactURL(uerr.URL), Err: uerr.Err}
 }

@@ -4,6 +4,7 @@ import (
 	"github.com/phoneauth/phoneauth/test/harness"
 
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -61,6 +62,36 @@ func TestWrongMethod(t *testing.T) {
 	require.Equal(t, "GET, HEAD, PUT, PATCH, OPTIONS", r.Header.Get("Allow"))
 }
 
+// A method Fiber does not know is answered like any method a route does not serve: in
+// the envelope, with Allow on a known path, logged and counted. On an unknown path the
+// path is what is wrong: 404, as Django resolves the URL before the method.
+func TestUnknownMethod(t *testing.T) {
+	t.Parallel()
+	h := harness.New(t, nil)
+	r := h.Request("PROPFIND", "/users/1/", nil)
+	harness.Expect(t, r, http.StatusMethodNotAllowed, `{"detail": "Method \"PROPFIND\" not allowed."}`)
+	require.Equal(t, "GET, HEAD, PUT, PATCH, OPTIONS", r.Header.Get("Allow"))
+	require.Equal(t, "application/json", r.Header.Get("Content-Type"))
+	require.NotEmpty(t, r.Header.Get("X-Request-ID"))
+
+	r = h.Request("FOO", "/code", nil, "Accept-Language", "zh-hans")
+	harness.Expect(t, r, http.StatusMethodNotAllowed, `{"detail": "方法 “FOO” 不被允许。"}`)
+	require.Equal(t, "POST, OPTIONS", r.Header.Get("Allow"))
+	harness.Expect(t, h.Request("post", "/code/", nil), http.StatusMethodNotAllowed, `{"detail": "Method \"post\" not allowed."}`)
+
+	r = h.Request("PROPFIND", "/nowhere/", nil)
+	harness.Expect(t, r, http.StatusNotFound, `{"detail": "Not found."}`)
+	require.Empty(t, r.Header.Get("Allow"))
+
+	require.Contains(t, h.Log(), "method=PROPFIND route=/users/:any/ status=405")
+	require.Contains(t, h.Log(), "method=PROPFIND route=unmatched status=404")
+	metrics := string(h.Request(http.MethodGet, "/metrics", nil).Body)
+	require.Contains(t, metrics, `phoneauth_http_requests_total{method="OTHER",route="/users/:any/",status="405"} 1`)
+	require.Contains(t, metrics, `phoneauth_http_requests_total{method="OTHER",route="/code/",status="405"} 2`)
+	require.Contains(t, metrics, `phoneauth_http_requests_total{method="OTHER",route="unmatched",status="404"} 1`)
+	require.NotContains(t, metrics, "PROPFIND", "a method sent is not a label")
+}
+
 func TestCORS(t *testing.T) {
 	t.Parallel()
 	h := harness.New(t, nil)
@@ -85,6 +116,31 @@ func TestCORSAllowedOrigins(t *testing.T) {
 	require.Equal(t, "https://admin.example.com", r.Header.Get("Access-Control-Allow-Origin"))
 	r = h.Post("/code/", map[string]any{}, "Origin", "https://evil.example.com")
 	require.Empty(t, r.Header.Get("Access-Control-Allow-Origin"))
+}
+
+// Every answer says what a cache must key it on: the CORS request headers (a preflight
+// echoes them back) and the language.
+func TestCORSVary(t *testing.T) {
+	t.Parallel()
+	want := []string{"Accept-Language", "Origin", "Access-Control-Request-Method", "Access-Control-Request-Headers"}
+	for _, origins := range []string{"*", "https://shop.example.com"} {
+		h := harness.New(t, map[string]string{"CORS_ALLOWED_ORIGINS": origins})
+		for name, r := range map[string]harness.Response{
+			"preflight": h.Request(http.MethodOptions, "/login/", nil, "Origin", "https://shop.example.com",
+				"Access-Control-Request-Method", "POST", "Access-Control-Request-Headers", "content-type"),
+			"options":       h.Request(http.MethodOptions, "/login/", nil),
+			"answer":        h.Post("/code/", map[string]any{}, "Origin", "https://shop.example.com"),
+			"no origin":     h.Request(http.MethodGet, "/healthz", nil),
+			"unknown route": h.Request(http.MethodGet, "/nowhere/", nil, "Origin", "https://evil.example.com"),
+			"wrong method":  h.Request(http.MethodGet, "/code/", nil),
+		} {
+			var vary []string
+			for _, v := range strings.Split(r.Header.Get("Vary"), ",") {
+				vary = append(vary, strings.TrimSpace(v))
+			}
+			require.ElementsMatch(t, want, vary, "%s with CORS_ALLOWED_ORIGINS=%s", name, origins)
+		}
+	}
 }
 
 func TestLanguage(t *testing.T) {

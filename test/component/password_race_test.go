@@ -113,3 +113,71 @@ func (g *verifyGate) Verify(ctx context.Context, encoded, password string) (bool
 	}
 	return g.PasswordHasher.Verify(ctx, encoded, password)
 }
+
+// A login that upgrades the hash of the password it checked keeps a password changed
+// meanwhile: the upgrade is a compare-and-swap too.
+func TestHashUpgradeKeepsAPasswordChangedMeanwhile(t *testing.T) {
+	t.Parallel()
+	for name, databaseURL := range map[string]func(testing.TB) string{"sqlite": testdb.SQLiteURL, "postgres": testdb.PostgresURL} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			hasher := &upgradeGate{PasswordHasher: password.NewArgon2id(), password: "old password"}
+			h := harness.Start(t, map[string]string{"DATABASE_URL": databaseURL(t)},
+				sms.NewFake(), harness.NewClock(), fx.Replace(fx.Annotate(hasher, fx.As(new(ports.PasswordHasher)))))
+			mobile := harness.NewMobile()
+			h.Register(mobile, "old password")
+			owner := loginSession(t, h, mobile, "old password")
+
+			hasher.arm()
+			upgrading := make(chan harness.Response)
+			go func() {
+				r, _ := h.Send(http.MethodPost, "/login/", map[string]any{"username": mobile, "password": "old password"})
+				upgrading <- r
+			}()
+			<-hasher.entered // the login checked the old password and hashes it anew
+			h.AddSecrets("new password")
+			r := h.Post("/users/password/", map[string]any{"old_password": "old password", "new_password": "new password"},
+				"Authorization", "JWT "+owner.access)
+			require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
+			close(hasher.release)
+			require.Equal(t, http.StatusOK, (<-upgrading).Status)
+
+			loginSession(t, h, mobile, "new password")
+			harness.Expect(t, h.Post("/login/", map[string]any{"username": mobile, "password": "old password"}), http.StatusBadRequest,
+				`{"non_field_errors": ["Unable to log in with provided credentials."]}`)
+		})
+	}
+}
+
+// upgradeGate asks for every hash to be upgraded and, once armed, holds the next hash of
+// password until released.
+type upgradeGate struct {
+	ports.PasswordHasher
+	password string
+	mu       sync.Mutex
+	armed    bool
+	entered  chan struct{}
+	release  chan struct{}
+}
+
+func (g *upgradeGate) arm() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.armed, g.entered, g.release = true, make(chan struct{}), make(chan struct{})
+}
+
+func (g *upgradeGate) Hash(ctx context.Context, pw string) (string, error) {
+	g.mu.Lock()
+	hold := g.armed && pw == g.password
+	if hold {
+		g.armed = false
+	}
+	g.mu.Unlock()
+	if hold {
+		close(g.entered)
+		<-g.release
+	}
+	return g.PasswordHasher.Hash(ctx, pw)
+}
+
+func (g *upgradeGate) NeedsRehash(string) bool { return true }

@@ -2,8 +2,6 @@ package component_test
 
 import (
 	"context"
-	"errors"
-	"io"
 	"net"
 	"net/http"
 	"net/url"
@@ -73,7 +71,8 @@ func TestDatabaseLostWhileServing(t *testing.T) {
 }
 
 // tcpProxy forwards connections to a server and can cut them all, like a database
-// that goes away, then accept again on the same address.
+// that goes away, then accept again on the same address; or pause, like a database that
+// hangs: connections stay open and nothing is forwarded until it resumes.
 type tcpProxy struct {
 	t      *testing.T
 	addr   string
@@ -82,10 +81,12 @@ type tcpProxy struct {
 	mu       sync.Mutex
 	listener net.Listener
 	conns    []net.Conn
+	resumed  chan struct{} // closed while forwarding; open while paused
 }
 
 func startTCPProxy(t *testing.T, target string) *tcpProxy {
-	p := &tcpProxy{t: t, target: target}
+	p := &tcpProxy{t: t, target: target, resumed: make(chan struct{})}
+	close(p.resumed)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	p.addr = ln.Addr().String()
@@ -112,18 +113,44 @@ func (p *tcpProxy) serve(ln net.Listener) {
 			p.mu.Lock()
 			p.conns = append(p.conns, client, server)
 			p.mu.Unlock()
-			go pipe(client, server)
-			go pipe(server, client)
+			go p.pipe(client, server)
+			go p.pipe(server, client)
 		}
 	}()
 }
 
-func pipe(dst, src net.Conn) {
-	_, err := io.Copy(dst, src)
-	if err != nil && !errors.Is(err, net.ErrClosed) {
-		dst.Close()
+func (p *tcpProxy) pipe(dst, src net.Conn) {
+	defer dst.Close()
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := src.Read(buf)
+		if n > 0 {
+			p.mu.Lock()
+			resumed := p.resumed
+			p.mu.Unlock()
+			<-resumed
+			if _, werr := dst.Write(buf[:n]); werr != nil {
+				return
+			}
+		}
+		if err != nil {
+			return
+		}
 	}
-	dst.Close()
+}
+
+// pause stops forwarding, in both directions, on every connection, new ones included.
+func (p *tcpProxy) pause() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.resumed = make(chan struct{})
+}
+
+// resume forwards again what was held and what comes.
+func (p *tcpProxy) resume() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	close(p.resumed)
 }
 
 // cut closes the listener and every open connection.

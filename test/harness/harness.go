@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"mime/multipart"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -24,6 +25,7 @@ import (
 	"go.uber.org/fx"
 	"go.uber.org/fx/fxtest"
 
+	"github.com/phoneauth/phoneauth/adapters/httpapi"
 	"github.com/phoneauth/phoneauth/adapters/metrics"
 	"github.com/phoneauth/phoneauth/adapters/sms"
 	"github.com/phoneauth/phoneauth/bootstrap"
@@ -38,7 +40,7 @@ const Secret = "component-test-secret-of-enough-length-0123456789"
 // Harness is one running application with a fake SMS provider, a settable clock and a
 // log it can search for leaked secrets.
 type Harness struct {
-	t       *testing.T
+	t       testing.TB
 	App     *fiber.App
 	SMS     *sms.Fake
 	Clock   *contract.TestClock
@@ -52,7 +54,7 @@ type Harness struct {
 
 // New starts the app on a fresh SQLite file with a fake SMS provider;
 // env overrides the configuration.
-func New(t *testing.T, env map[string]string) *Harness {
+func New(t testing.TB, env map[string]string) *Harness {
 	t.Helper()
 	return Start(t, env, sms.NewFake(), NewClock())
 }
@@ -64,7 +66,7 @@ func NewClock() *contract.TestClock {
 // Start starts the app with env over the test defaults. A nil fake keeps the SMS
 // provider the configuration names; replicas of one deployment share fake and clock.
 // Options, such as an fx.Replace of a port, apply last.
-func Start(t *testing.T, env map[string]string, fake *sms.Fake, clock *contract.TestClock, options ...fx.Option) *Harness {
+func Start(t testing.TB, env map[string]string, fake *sms.Fake, clock *contract.TestClock, options ...fx.Option) *Harness {
 	t.Helper()
 	vars := map[string]string{
 		"DATABASE_URL": testdb.SQLiteURL(t),
@@ -146,7 +148,7 @@ type Response struct {
 func (r Response) String() string { return fmt.Sprintf("%d %s", r.Status, r.Body) }
 
 // JSON decodes the body as a JSON object.
-func (r Response) JSON(t *testing.T) map[string]any {
+func (r Response) JSON(t testing.TB) map[string]any {
 	t.Helper()
 	var m map[string]any
 	require.NoError(t, json.Unmarshal(r.Body, &m), "body: %s", r.Body)
@@ -180,6 +182,12 @@ func (h *Harness) Send(method, path string, body any, headers ...string) (Respon
 	for i := 0; i+1 < len(headers); i += 2 {
 		req.Header.Set(headers[i], headers[i+1])
 	}
+	return h.Do(req)
+}
+
+// Do sends a request built by the caller, for what Send cannot say (a header line
+// sent twice, say).
+func (h *Harness) Do(req *http.Request) (Response, error) {
 	res, err := h.App.Test(req, -1)
 	if err != nil {
 		return Response{}, err
@@ -190,6 +198,17 @@ func (h *Harness) Send(method, path string, body any, headers ...string) (Respon
 		return Response{}, err
 	}
 	return Response{Status: res.StatusCode, Header: res.Header, Body: raw}, nil
+}
+
+// Serve serves the app on a loopback port, as the executable does, for what only a real
+// connection shows (a client that leaves), and returns its address.
+func (h *Harness) Serve() string {
+	h.t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(h.t, err)
+	go func() { _ = h.App.Listener(httpapi.LingeringListener(ln)) }()
+	h.t.Cleanup(func() { _ = h.App.Shutdown() })
+	return ln.Addr().String()
 }
 
 func (h *Harness) Post(path string, body any, headers ...string) Response {
