@@ -8,7 +8,10 @@ BENCH_PKGS = $(shell grep -rl --include='*_test.go' '^func Benchmark' . | xargs 
 # Options of the load generator, e.g. LOAD_FLAGS='-c 64 -d 20s' (go run ./test/load -h lists them).
 LOAD_FLAGS ?=
 
-.PHONY: run build test vet fmt fmt-check bench bench-postgres bench-go
+# How long `make test` fuzzes every route (FuzzRoutes); `make fuzz` takes longer by default.
+FUZZTIME ?= 20s
+
+.PHONY: run build test vet fmt fmt-check fuzz bench bench-postgres bench-go
 
 run:
 	$(GO) run $(PKG)
@@ -21,7 +24,14 @@ build:
 # The Argon2 copy runs again with -tags purego: its pure-Go block function is what arm64 uses.
 test: fmt-check vet
 	$(GO) test -count=1 -v ./...
+	$(GO) test -count=1 -run '^$$' -fuzz '^FuzzRoutes$$' -fuzztime $(FUZZTIME) ./test/security/
 	$(GO) test -count=1 -tags purego ./adapters/password/internal/argon2/
+
+# Fuzzes every route for longer: `make fuzz FUZZTIME=1h`. A failing input is written under
+# test/security/testdata/fuzz/FuzzRoutes/, where `go test ./test/security/` replays it.
+fuzz: FUZZTIME = 10m
+fuzz:
+	$(GO) test -count=1 -run '^$$' -fuzz '^FuzzRoutes$$' -fuzztime $(FUZZTIME) ./test/security/
 
 vet:
 	$(GO) vet ./...

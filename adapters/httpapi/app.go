@@ -51,9 +51,12 @@ func NewApp(cfg Config, deps Deps) *fiber.App {
 		DisableStartupMessage: true,
 		ErrorHandler:          errorHandler(deps.Logger),
 		BodyLimit:             bodyLimit,
-		ReadTimeout:           15 * time.Second,
-		WriteTimeout:          15 * time.Second,
-		IdleTimeout:           2 * time.Minute,
+		// Multipart bodies are parsed by decodeBody, which answers a malformed one in the
+		// envelope, and only on routes that read a body.
+		DisablePreParseMultipartForm: true,
+		ReadTimeout:                  15 * time.Second,
+		WriteTimeout:                 15 * time.Second,
+		IdleTimeout:                  2 * time.Minute,
 	})
 	app.Server().Handler = routeUnknownMethods(app.Server().Handler)
 	app.Use(observe(deps.Logger, deps.Observer, cfg.TrustedProxies))

@@ -86,7 +86,7 @@ func decodeFields(c *fiber.Ctx) (fields, error) {
 	case fiber.MIMEMultipartForm:
 		form, err := c.MultipartForm()
 		if err != nil {
-			return nil, &apiError{status: fiber.StatusBadRequest, slug: slugJSONParse, param: "multipart: " + err.Error()}
+			return nil, &apiError{status: fiber.StatusBadRequest, slug: slugMultipartParse, param: err.Error()}
 		}
 		out := fields{}
 		for k, vs := range form.Value {

@@ -14,6 +14,7 @@ const (
 	slugMethodNotAllowed = "method_not_allowed"
 	slugUnsupportedMedia = "unsupported_media_type"
 	slugJSONParse        = "json_parse"
+	slugMultipartParse   = "multipart_parse"
 	slugInvalidData      = "invalid_data"
 	slugBodyTooLarge     = "body_too_large"
 	slugMalformed        = "malformed_request"
@@ -70,6 +71,7 @@ var catalog = map[string]map[string]string{
 	slugMethodNotAllowed:   {langEN: `Method "{}" not allowed.`, langZhHans: "方法 “{}” 不被允许。"},
 	slugUnsupportedMedia:   {langEN: `Unsupported media type "{}" in request.`, langZhHans: "不支持请求中的媒体类型 “{}”。"},
 	slugJSONParse:          {langEN: "JSON parse error - {}", langZhHans: "JSON 解析错误 - {}"},
+	slugMultipartParse:     {langEN: "Multipart form parse error - {}", langZhHans: "多部分表单解析错误 - {}"},
 	slugInvalidData:        {langEN: "Invalid data. Expected a dictionary, but got {}.", langZhHans: "无效数据。期待为字典类型，得到的是 {}。"},
 	slugBodyTooLarge:       {langEN: "Request body too large.", langZhHans: "请求体过大。"},
 	slugMalformed:          {langEN: "Malformed request.", langZhHans: "请求格式错误。"},
