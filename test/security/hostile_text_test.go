@@ -2,6 +2,7 @@ package security_test
 
 import (
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -134,5 +135,28 @@ func TestHostileLoginsAtOnceLeaveTheServiceAsFast(t *testing.T) {
 			after := min(login(), login(), login())
 			require.Less(t, after, 3*before+100*time.Millisecond, "a login took %v before and %v after", before, after)
 		})
+	}
+}
+
+// A field of a megabyte makes the body too large: 413 in the envelope, read by the client,
+// on every route that reads text.
+func TestAMegabyteFieldIsTooLarge(t *testing.T) {
+	t.Parallel()
+	h := harness.New(t, nil)
+	addr := h.Serve()
+	for _, route := range textRoutes {
+		for field := range route.fields {
+			body := `{"` + field + `": "` + strings.Repeat("x", 1<<20) + `"}`
+			req, err := http.NewRequest(route.method, "http://"+addr+route.path, strings.NewReader(body))
+			require.NoError(t, err)
+			req.Header.Set("Content-Type", "application/json")
+			res, err := http.DefaultClient.Do(req)
+			require.NoError(t, err, "%s %s", route.method, route.path)
+			answer, err := io.ReadAll(res.Body)
+			res.Body.Close()
+			require.NoError(t, err)
+			harness.Expect(t, harness.Response{Status: res.StatusCode, Body: answer}, http.StatusRequestEntityTooLarge,
+				`{"detail": "Request body too large."}`)
+		}
 	}
 }
