@@ -16,35 +16,32 @@ import (
 // token, in every spelling of its signature, until it expires; the user's other tokens go on.
 func TestLogoutRevokesATokenWithoutASession(t *testing.T) {
 	t.Parallel()
-	for name, databaseURL := range map[string]func(testing.TB) string{"sqlite": testdb.SQLiteURL, "postgres": testdb.PostgresURL} {
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			h := harness.New(t, map[string]string{"DATABASE_URL": databaseURL(t)})
-			mobile := harness.NewMobile()
-			h.Register(mobile, "correct horse")
-			revoked := djangoToken(t, h, 1, mobile)
-			h.Clock.Advance(time.Second) // another exp: another token
-			other := djangoToken(t, h, 1, mobile)
-			respelled := respellSignature(revoked)
-			h.AddSecrets(respelled)
-			for _, token := range []string{revoked, respelled, other} {
-				require.Equal(t, http.StatusOK, me(h, token))
-			}
+	testdb.Each(t, func(t *testing.T, databaseURL string) {
+		h := harness.New(t, map[string]string{"DATABASE_URL": databaseURL})
+		mobile := harness.NewMobile()
+		h.Register(mobile, "correct horse")
+		revoked := djangoToken(t, h, 1, mobile)
+		h.Clock.Advance(time.Second) // another exp: another token
+		other := djangoToken(t, h, 1, mobile)
+		respelled := respellSignature(revoked)
+		h.AddSecrets(respelled)
+		for _, token := range []string{revoked, respelled, other} {
+			require.Equal(t, http.StatusOK, me(h, token))
+		}
 
-			r := h.Post("/logout/", nil, "Authorization", "JWT "+revoked)
-			require.Equal(t, http.StatusNoContent, r.Status, "body: %s", r.Body)
-			for _, token := range []string{revoked, respelled} {
-				harness.Expect(t, h.Request(http.MethodGet, "/users/1/", nil, "Authorization", "JWT "+token), http.StatusUnauthorized,
-					`{"detail": "Session has ended, log in again."}`)
-			}
-			require.Equal(t, http.StatusOK, me(h, other), "only the token logged out with is revoked")
-			require.Equal(t, http.StatusUnauthorized, h.Post("/logout/", nil, "Authorization", "JWT "+revoked).Status)
+		r := h.Post("/logout/", nil, "Authorization", "JWT "+revoked)
+		require.Equal(t, http.StatusNoContent, r.Status, "body: %s", r.Body)
+		for _, token := range []string{revoked, respelled} {
+			harness.Expect(t, h.Request(http.MethodGet, "/users/1/", nil, "Authorization", "JWT "+token), http.StatusUnauthorized,
+				`{"detail": "Session has ended, log in again."}`)
+		}
+		require.Equal(t, http.StatusOK, me(h, other), "only the token logged out with is revoked")
+		require.Equal(t, http.StatusUnauthorized, h.Post("/logout/", nil, "Authorization", "JWT "+revoked).Status)
 
-			h.Clock.Advance(time.Hour)
-			harness.Expect(t, h.Request(http.MethodGet, "/users/1/", nil, "Authorization", "JWT "+revoked), http.StatusUnauthorized,
-				`{"detail": "Signature has expired."}`)
-		})
-	}
+		h.Clock.Advance(time.Hour)
+		harness.Expect(t, h.Request(http.MethodGet, "/users/1/", nil, "Authorization", "JWT "+revoked), http.StatusUnauthorized,
+			`{"detail": "Signature has expired."}`)
+	})
 }
 
 // respellSignature sets a bit of the token's last character that base64url decoding

@@ -23,58 +23,55 @@ import (
 // the password changed under them and change nothing.
 func TestConcurrentPasswordChangesOneWins(t *testing.T) {
 	t.Parallel()
-	for name, databaseURL := range map[string]func(testing.TB) string{"sqlite": testdb.SQLiteURL, "postgres": testdb.PostgresURL} {
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			const racers = 5
-			gate := &verifyGate{PasswordHasher: password.NewArgon2id()}
-			h := harness.Start(t, map[string]string{"DATABASE_URL": databaseURL(t), "LOGIN_FAILURES_BEFORE_DELAY": "100"},
-				sms.NewFake(), harness.NewClock(), fx.Replace(fx.Annotate(gate, fx.As(new(ports.PasswordHasher)))))
-			mobile := harness.NewMobile()
-			h.Register(mobile, "correct horse")
-			sessions := make([]session, racers)
-			passwords := make([]string, racers)
-			for i := range racers {
-				sessions[i] = loginSession(t, h, mobile, "correct horse")
-				passwords[i] = fmt.Sprintf("new password %d", i)
-				h.AddSecrets(passwords[i])
-			}
-			other := loginSession(t, h, mobile, "correct horse")
+	testdb.Each(t, func(t *testing.T, databaseURL string) {
+		const racers = 5
+		gate := &verifyGate{PasswordHasher: password.NewArgon2id()}
+		h := harness.Start(t, map[string]string{"DATABASE_URL": databaseURL, "LOGIN_FAILURES_BEFORE_DELAY": "100"},
+			sms.NewFake(), harness.NewClock(), fx.Replace(fx.Annotate(gate, fx.As(new(ports.PasswordHasher)))))
+		mobile := harness.NewMobile()
+		h.Register(mobile, "correct horse")
+		sessions := make([]session, racers)
+		passwords := make([]string, racers)
+		for i := range racers {
+			sessions[i] = loginSession(t, h, mobile, "correct horse")
+			passwords[i] = fmt.Sprintf("new password %d", i)
+			h.AddSecrets(passwords[i])
+		}
+		other := loginSession(t, h, mobile, "correct horse")
 
-			gate.hold(racers)
-			answers := make([]harness.Response, racers)
-			errs := make([]error, racers)
-			var wg sync.WaitGroup
-			for i := range racers {
-				wg.Go(func() {
-					answers[i], errs[i] = h.Send(http.MethodPost, "/users/password/",
-						map[string]any{"old_password": "correct horse", "new_password": passwords[i]}, "Authorization", "JWT "+sessions[i].access)
-				})
-			}
-			wg.Wait()
+		gate.hold(racers)
+		answers := make([]harness.Response, racers)
+		errs := make([]error, racers)
+		var wg sync.WaitGroup
+		for i := range racers {
+			wg.Go(func() {
+				answers[i], errs[i] = h.Send(http.MethodPost, "/users/password/",
+					map[string]any{"old_password": "correct horse", "new_password": passwords[i]}, "Authorization", "JWT "+sessions[i].access)
+			})
+		}
+		wg.Wait()
 
-			winner := -1
-			for i, r := range answers {
-				require.NoError(t, errs[i])
-				if r.Status == http.StatusOK {
-					require.Equal(t, -1, winner, "two changes succeeded: %d and %d", winner, i)
-					winner = i
-					h.AddSecrets(r.JSON(t)["token"].(string), r.JSON(t)["refresh"].(string))
-					continue
-				}
-				harness.Expect(t, r, http.StatusBadRequest, `{"old_password": ["Wrong password."]}`)
+		winner := -1
+		for i, r := range answers {
+			require.NoError(t, errs[i])
+			if r.Status == http.StatusOK {
+				require.Equal(t, -1, winner, "two changes succeeded: %d and %d", winner, i)
+				winner = i
+				h.AddSecrets(r.JSON(t)["token"].(string), r.JSON(t)["refresh"].(string))
+				continue
 			}
-			require.NotEqual(t, -1, winner, "no change succeeded")
-			for i, p := range passwords {
-				if i != winner {
-					harness.Expect(t, h.Post("/login/", map[string]any{"username": mobile, "password": p}), http.StatusBadRequest,
-						`{"non_field_errors": ["Unable to log in with provided credentials."]}`)
-				}
+			harness.Expect(t, r, http.StatusBadRequest, `{"old_password": ["Wrong password."]}`)
+		}
+		require.NotEqual(t, -1, winner, "no change succeeded")
+		for i, p := range passwords {
+			if i != winner {
+				harness.Expect(t, h.Post("/login/", map[string]any{"username": mobile, "password": p}), http.StatusBadRequest,
+					`{"non_field_errors": ["Unable to log in with provided credentials."]}`)
 			}
-			require.Equal(t, http.StatusUnauthorized, me(h, other.access), "the winner ended the other sessions")
-			loginSession(t, h, mobile, passwords[winner])
-		})
-	}
+		}
+		require.Equal(t, http.StatusUnauthorized, me(h, other.access), "the winner ended the other sessions")
+		loginSession(t, h, mobile, passwords[winner])
+	})
 }
 
 // verifyGate holds password verifications, once armed, until n of them wait: n requests
@@ -118,35 +115,32 @@ func (g *verifyGate) Verify(ctx context.Context, encoded, password string) (bool
 // meanwhile: the upgrade is a compare-and-swap too.
 func TestHashUpgradeKeepsAPasswordChangedMeanwhile(t *testing.T) {
 	t.Parallel()
-	for name, databaseURL := range map[string]func(testing.TB) string{"sqlite": testdb.SQLiteURL, "postgres": testdb.PostgresURL} {
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			hasher := &upgradeGate{PasswordHasher: password.NewArgon2id(), password: "old password"}
-			h := harness.Start(t, map[string]string{"DATABASE_URL": databaseURL(t)},
-				sms.NewFake(), harness.NewClock(), fx.Replace(fx.Annotate(hasher, fx.As(new(ports.PasswordHasher)))))
-			mobile := harness.NewMobile()
-			h.Register(mobile, "old password")
-			owner := loginSession(t, h, mobile, "old password")
+	testdb.Each(t, func(t *testing.T, databaseURL string) {
+		hasher := &upgradeGate{PasswordHasher: password.NewArgon2id(), password: "old password"}
+		h := harness.Start(t, map[string]string{"DATABASE_URL": databaseURL},
+			sms.NewFake(), harness.NewClock(), fx.Replace(fx.Annotate(hasher, fx.As(new(ports.PasswordHasher)))))
+		mobile := harness.NewMobile()
+		h.Register(mobile, "old password")
+		owner := loginSession(t, h, mobile, "old password")
 
-			hasher.arm()
-			upgrading := make(chan harness.Response)
-			go func() {
-				r, _ := h.Send(http.MethodPost, "/login/", map[string]any{"username": mobile, "password": "old password"})
-				upgrading <- r
-			}()
-			<-hasher.entered // the login checked the old password and hashes it anew
-			h.AddSecrets("new password")
-			r := h.Post("/users/password/", map[string]any{"old_password": "old password", "new_password": "new password"},
-				"Authorization", "JWT "+owner.access)
-			require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
-			close(hasher.release)
-			require.Equal(t, http.StatusOK, (<-upgrading).Status)
+		hasher.arm()
+		upgrading := make(chan harness.Response)
+		go func() {
+			r, _ := h.Send(http.MethodPost, "/login/", map[string]any{"username": mobile, "password": "old password"})
+			upgrading <- r
+		}()
+		<-hasher.entered // the login checked the old password and hashes it anew
+		h.AddSecrets("new password")
+		r := h.Post("/users/password/", map[string]any{"old_password": "old password", "new_password": "new password"},
+			"Authorization", "JWT "+owner.access)
+		require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
+		close(hasher.release)
+		require.Equal(t, http.StatusOK, (<-upgrading).Status)
 
-			loginSession(t, h, mobile, "new password")
-			harness.Expect(t, h.Post("/login/", map[string]any{"username": mobile, "password": "old password"}), http.StatusBadRequest,
-				`{"non_field_errors": ["Unable to log in with provided credentials."]}`)
-		})
-	}
+		loginSession(t, h, mobile, "new password")
+		harness.Expect(t, h.Post("/login/", map[string]any{"username": mobile, "password": "old password"}), http.StatusBadRequest,
+			`{"non_field_errors": ["Unable to log in with provided credentials."]}`)
+	})
 }
 
 // upgradeGate asks for every hash to be upgraded and, once armed, holds the next hash of

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/phoneauth/phoneauth/test/harness"
+	"github.com/phoneauth/phoneauth/test/testdb"
 )
 
 // codeFrom asks for a code to a new mobile through a trusted proxy that sent the given
@@ -29,36 +30,30 @@ func codeFrom(t *testing.T, h *harness.Harness, forwardedFor ...string) int {
 // forged one: the address the proxy saw is the client, whatever the first line says.
 func TestIPLimitReadsEveryForwardedForLine(t *testing.T) {
 	t.Parallel()
-	for name, newURL := range databases {
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			h := harness.New(t, map[string]string{"DATABASE_URL": newURL(t), "SMS_IP_HOURLY_LIMIT": "1", "TRUSTED_PROXIES": trustedProxy})
-			require.Equal(t, http.StatusCreated, codeFrom(t, h, "198.51.100.1", "203.0.113.7"))
-			require.Equal(t, http.StatusTooManyRequests, codeFrom(t, h, "198.51.100.2", "203.0.113.7"), "a forged first line does not make a new client")
-			require.Equal(t, http.StatusTooManyRequests, codeFrom(t, h, "198.51.100.3, 198.51.100.4", "203.0.113.7"))
-			require.Equal(t, http.StatusCreated, codeFrom(t, h, "203.0.113.7", "203.0.113.8"), "the proxy's line names the client")
-		})
-	}
+	testdb.Each(t, func(t *testing.T, databaseURL string) {
+		h := harness.New(t, map[string]string{"DATABASE_URL": databaseURL, "SMS_IP_HOURLY_LIMIT": "1", "TRUSTED_PROXIES": trustedProxy})
+		require.Equal(t, http.StatusCreated, codeFrom(t, h, "198.51.100.1", "203.0.113.7"))
+		require.Equal(t, http.StatusTooManyRequests, codeFrom(t, h, "198.51.100.2", "203.0.113.7"), "a forged first line does not make a new client")
+		require.Equal(t, http.StatusTooManyRequests, codeFrom(t, h, "198.51.100.3, 198.51.100.4", "203.0.113.7"))
+		require.Equal(t, http.StatusCreated, codeFrom(t, h, "203.0.113.7", "203.0.113.8"), "the proxy's line names the client")
+	})
 }
 
 // An IPv6 subscriber holds a whole /64 and can use a fresh address for every request:
 // limits count the /64 (IPV6_LIMIT_PREFIX) as one client.
 func TestIPLimitCountsAnIPv6PrefixAsOneClient(t *testing.T) {
 	t.Parallel()
-	for name, newURL := range databases {
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			h := harness.New(t, map[string]string{"DATABASE_URL": newURL(t), "SMS_IP_HOURLY_LIMIT": "1", "TRUSTED_PROXIES": trustedProxy})
-			require.Equal(t, http.StatusCreated, codeFrom(t, h, "2001:db8:1:2::1"))
-			require.Equal(t, http.StatusTooManyRequests, codeFrom(t, h, "2001:db8:1:2:ffff:ffff:ffff:fffe"), "same /64")
-			require.Equal(t, http.StatusCreated, codeFrom(t, h, "2001:db8:1:3::1"), "another /64")
+	testdb.Each(t, func(t *testing.T, databaseURL string) {
+		h := harness.New(t, map[string]string{"DATABASE_URL": databaseURL, "SMS_IP_HOURLY_LIMIT": "1", "TRUSTED_PROXIES": trustedProxy})
+		require.Equal(t, http.StatusCreated, codeFrom(t, h, "2001:db8:1:2::1"))
+		require.Equal(t, http.StatusTooManyRequests, codeFrom(t, h, "2001:db8:1:2:ffff:ffff:ffff:fffe"), "same /64")
+		require.Equal(t, http.StatusCreated, codeFrom(t, h, "2001:db8:1:3::1"), "another /64")
 
-			// An IPv4-mapped IPv6 address is the IPv4 address, and IPv4 clients are not grouped.
-			require.Equal(t, http.StatusCreated, codeFrom(t, h, "::ffff:203.0.113.9"))
-			require.Equal(t, http.StatusTooManyRequests, codeFrom(t, h, "203.0.113.9"))
-			require.Equal(t, http.StatusCreated, codeFrom(t, h, "203.0.113.10"))
-		})
-	}
+		// An IPv4-mapped IPv6 address is the IPv4 address, and IPv4 clients are not grouped.
+		require.Equal(t, http.StatusCreated, codeFrom(t, h, "::ffff:203.0.113.9"))
+		require.Equal(t, http.StatusTooManyRequests, codeFrom(t, h, "203.0.113.9"))
+		require.Equal(t, http.StatusCreated, codeFrom(t, h, "203.0.113.10"))
+	})
 }
 
 func TestIPv6LimitPrefixIsConfigurable(t *testing.T) {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/phoneauth/phoneauth/domain"
 	"github.com/phoneauth/phoneauth/test/harness"
+	"github.com/phoneauth/phoneauth/test/testdb"
 )
 
 // loginFrom logs in from ip, with a device token when one is given.
@@ -35,30 +36,27 @@ func deviceToken(t *testing.T, h *harness.Harness, ip, username, password string
 // without a device token, and never for the owner's device.
 func TestRotatingIPsCannotLockTheOwnersDeviceOut(t *testing.T) {
 	t.Parallel()
-	for name, newURL := range databases {
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			h := harness.New(t, map[string]string{"DATABASE_URL": newURL(t), "TRUSTED_PROXIES": trustedProxy, "LOGIN_FAILURES_BEFORE_DELAY": "3"})
-			mobile := harness.NewMobile()
-			h.Register(mobile, "correct horse")
-			device := deviceToken(t, h, "198.51.100.20", mobile, "correct horse")
+	testdb.Each(t, func(t *testing.T, databaseURL string) {
+		h := harness.New(t, map[string]string{"DATABASE_URL": databaseURL, "TRUSTED_PROXIES": trustedProxy, "LOGIN_FAILURES_BEFORE_DELAY": "3"})
+		mobile := harness.NewMobile()
+		h.Register(mobile, "correct horse")
+		device := deviceToken(t, h, "198.51.100.20", mobile, "correct horse")
 
-			for i := range 3 {
-				r := loginFrom(h, fmt.Sprintf("203.0.113.%d", 100+i), mobile, "wrong guess", "")
-				require.Equal(t, http.StatusBadRequest, r.Status, "body: %s", r.Body)
-			}
-			require.Equal(t, http.StatusTooManyRequests, loginFrom(h, "203.0.113.200", mobile, "wrong guess", "").Status, "the account is throttled")
-			require.Equal(t, http.StatusTooManyRequests, loginFrom(h, "198.51.100.20", mobile, "correct horse", "").Status,
-				"for the right password too, without a device token")
+		for i := range 3 {
+			r := loginFrom(h, fmt.Sprintf("203.0.113.%d", 100+i), mobile, "wrong guess", "")
+			require.Equal(t, http.StatusBadRequest, r.Status, "body: %s", r.Body)
+		}
+		require.Equal(t, http.StatusTooManyRequests, loginFrom(h, "203.0.113.200", mobile, "wrong guess", "").Status, "the account is throttled")
+		require.Equal(t, http.StatusTooManyRequests, loginFrom(h, "198.51.100.20", mobile, "correct horse", "").Status,
+			"for the right password too, without a device token")
 
-			for i := range 5 {
-				r := loginFrom(h, fmt.Sprintf("198.51.100.%d", 30+i), mobile, "correct horse", device)
-				require.Equal(t, http.StatusOK, r.Status, "the owner's device, attempt %d: %s", i+1, r)
-				require.Equal(t, device, r.JSON(t)["device_token"], "a valid device token comes back as it was")
-				require.Equal(t, http.StatusTooManyRequests, loginFrom(h, fmt.Sprintf("203.0.113.%d", 150+i), mobile, "wrong guess", "").Status)
-			}
-		})
-	}
+		for i := range 5 {
+			r := loginFrom(h, fmt.Sprintf("198.51.100.%d", 30+i), mobile, "correct horse", device)
+			require.Equal(t, http.StatusOK, r.Status, "the owner's device, attempt %d: %s", i+1, r)
+			require.Equal(t, device, r.JSON(t)["device_token"], "a valid device token comes back as it was")
+			require.Equal(t, http.StatusTooManyRequests, loginFrom(h, fmt.Sprintf("203.0.113.%d", 150+i), mobile, "wrong guess", "").Status)
+		}
+	})
 }
 
 // Failures from a shared (CGNAT) address throttle that address, but not a device that

@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/phoneauth/phoneauth/test/harness"
+	"github.com/phoneauth/phoneauth/test/testdb"
 )
 
 // textRoutes are the routes that read text fields, with the fields they read and their
@@ -69,33 +70,30 @@ var hostileValues = []hostileValue{
 // sent, no code is checked, nothing is logged as an error.
 func TestHostileTextIsRefusedByField(t *testing.T) {
 	t.Parallel()
-	for dbName, newURL := range databases {
-		t.Run(dbName, func(t *testing.T) {
-			t.Parallel()
-			h := harness.New(t, map[string]string{"DATABASE_URL": newURL(t)})
-			mobile := harness.NewMobile()
-			token := h.Register(mobile, "correct horse")
-			for _, route := range textRoutes {
-				for field, max := range route.fields {
-					for _, v := range hostileValues {
-						for encoding, body := range map[string]string{"json": v.json(field), "form": v.form(field)} {
-							contentType := map[string]string{"json": "application/json", "form": "application/x-www-form-urlencoded"}[encoding]
-							headers := []string{"Content-Type", contentType}
-							if route.auth {
-								headers = append(headers, "Authorization", "JWT "+token)
-							}
-							r := h.Request(route.method, route.path, body, headers...)
-							harness.Expect(t, r, http.StatusBadRequest, fmt.Sprintf(`{%q: [%q]}`, field, v.message(max)))
+	testdb.Each(t, func(t *testing.T, databaseURL string) {
+		h := harness.New(t, map[string]string{"DATABASE_URL": databaseURL})
+		mobile := harness.NewMobile()
+		token := h.Register(mobile, "correct horse")
+		for _, route := range textRoutes {
+			for field, max := range route.fields {
+				for _, v := range hostileValues {
+					for encoding, body := range map[string]string{"json": v.json(field), "form": v.form(field)} {
+						contentType := map[string]string{"json": "application/json", "form": "application/x-www-form-urlencoded"}[encoding]
+						headers := []string{"Content-Type", contentType}
+						if route.auth {
+							headers = append(headers, "Authorization", "JWT "+token)
 						}
+						r := h.Request(route.method, route.path, body, headers...)
+						harness.Expect(t, r, http.StatusBadRequest, fmt.Sprintf(`{%q: [%q]}`, field, v.message(max)))
 					}
 				}
 			}
-			require.Len(t, h.SMS.Outbox(), 1, "only the registration's code was sent")
-			harness.Expect(t, h.Request(http.MethodGet, "/users/1/", nil, "Authorization", "JWT "+token), http.StatusOK,
-				`{"name": null, "gender": "female", "birthday": null, "email": null, "mobile": "`+mobile+`"}`)
-			assert.NotContains(t, h.Log(), "level=ERROR")
-		})
-	}
+		}
+		require.Len(t, h.SMS.Outbox(), 1, "only the registration's code was sent")
+		harness.Expect(t, h.Request(http.MethodGet, "/users/1/", nil, "Authorization", "JWT "+token), http.StatusOK,
+			`{"name": null, "gender": "female", "birthday": null, "email": null, "mobile": "`+mobile+`"}`)
+		assert.NotContains(t, h.Log(), "level=ERROR")
+	})
 }
 
 // The request that used to wedge a goroutine forever (the limit store never found a key
@@ -103,39 +101,36 @@ func TestHostileTextIsRefusedByField(t *testing.T) {
 // login is as fast as before.
 func TestHostileLoginsAtOnceLeaveTheServiceAsFast(t *testing.T) {
 	t.Parallel()
-	for dbName, newURL := range databases {
-		t.Run(dbName, func(t *testing.T) {
-			t.Parallel()
-			h := harness.New(t, map[string]string{"DATABASE_URL": newURL(t)})
-			mobile := harness.NewMobile()
-			h.Register(mobile, "correct horse")
-			login := func() time.Duration {
-				start := time.Now()
-				h.Login(mobile, "correct horse")
-				return time.Since(start)
-			}
-			before := min(login(), login(), login())
+	testdb.Each(t, func(t *testing.T, databaseURL string) {
+		h := harness.New(t, map[string]string{"DATABASE_URL": databaseURL})
+		mobile := harness.NewMobile()
+		h.Register(mobile, "correct horse")
+		login := func() time.Duration {
+			start := time.Now()
+			h.Login(mobile, "correct horse")
+			return time.Since(start)
+		}
+		before := min(login(), login(), login())
 
-			hostile := []string{"username=%FF&password=whatever1", "username=ab%00cd&password=whatever1",
-				"username=" + url.QueryEscape(strings.Repeat("名", 3000)) + "&password=whatever1"}
-			var wg sync.WaitGroup
-			statuses := make([]int, 200)
-			for i := range statuses {
-				wg.Go(func() {
-					r, err := h.Send(http.MethodPost, "/login/", hostile[i%len(hostile)], "Content-Type", "application/x-www-form-urlencoded")
-					if assert.NoError(t, err) {
-						statuses[i] = r.Status
-					}
-				})
-			}
-			wg.Wait()
-			for i, status := range statuses {
-				require.Equal(t, http.StatusBadRequest, status, "request %d", i)
-			}
-			after := min(login(), login(), login())
-			require.Less(t, after, 3*before+100*time.Millisecond, "a login took %v before and %v after", before, after)
-		})
-	}
+		hostile := []string{"username=%FF&password=whatever1", "username=ab%00cd&password=whatever1",
+			"username=" + url.QueryEscape(strings.Repeat("名", 3000)) + "&password=whatever1"}
+		var wg sync.WaitGroup
+		statuses := make([]int, 200)
+		for i := range statuses {
+			wg.Go(func() {
+				r, err := h.Send(http.MethodPost, "/login/", hostile[i%len(hostile)], "Content-Type", "application/x-www-form-urlencoded")
+				if assert.NoError(t, err) {
+					statuses[i] = r.Status
+				}
+			})
+		}
+		wg.Wait()
+		for i, status := range statuses {
+			require.Equal(t, http.StatusBadRequest, status, "request %d", i)
+		}
+		after := min(login(), login(), login())
+		require.Less(t, after, 3*before+100*time.Millisecond, "a login took %v before and %v after", before, after)
+	})
 }
 
 // A field of a megabyte makes the body too large: 413 in the envelope, read by the client,

@@ -84,3 +84,14 @@ func redact(raw string) string {
 	}
 	return u.Redacted()
 }
+
+// Each runs test on a new SQLite file and on a fresh Postgres schema, as the parallel
+// subtests sqlite and postgres.
+func Each(t *testing.T, test func(t *testing.T, databaseURL string)) {
+	for name, newURL := range map[string]func(testing.TB) string{"sqlite": SQLiteURL, "postgres": PostgresURL} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			test(t, newURL(t))
+		})
+	}
+}
