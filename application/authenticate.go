@@ -9,8 +9,25 @@ import (
 	"github.com/phoneauth/phoneauth/ports"
 )
 
-// Authenticate resolves `JWT <token>`, `Bearer <token>` or `Token <key>` (scheme case-insensitive).
-func (a *Accounts) Authenticate(ctx context.Context, authorization string) (*ports.Principal, error) {
+// Authenticate resolves the credentials of a request.
+type Authenticate struct {
+	tokens    ports.AccessTokens
+	sessions  ports.SessionRepository
+	users     ports.UserRepository
+	apiTokens ports.APITokenRepository
+	revoked   ports.RevokedTokens
+	secrets   ports.Secrets
+	clock     ports.Clock
+}
+
+// NewAuthenticate builds the use case.
+func NewAuthenticate(tokens ports.AccessTokens, sessions ports.SessionRepository, users ports.UserRepository,
+	apiTokens ports.APITokenRepository, revoked ports.RevokedTokens, secrets ports.Secrets, clock ports.Clock) *Authenticate {
+	return &Authenticate{tokens, sessions, users, apiTokens, revoked, secrets, clock}
+}
+
+// Handle resolves `JWT <token>`, `Bearer <token>` or `Token <key>` (scheme case-insensitive).
+func (h *Authenticate) Handle(ctx context.Context, authorization string) (*ports.Principal, error) {
 	parts := strings.Fields(authorization)
 	if len(parts) == 0 {
 		return nil, nil
@@ -23,11 +40,11 @@ func (a *Accounts) Authenticate(ctx context.Context, authorization string) (*por
 		case len(parts) > 2:
 			return nil, domain.ErrJWTSpaces
 		}
-		claims, err := a.deps.Tokens.Verify(parts[1])
+		claims, err := h.tokens.Verify(parts[1])
 		if err != nil {
 			return nil, err
 		}
-		p, err := a.sessionPrincipal(ctx, claims)
+		p, err := h.sessionPrincipal(ctx, claims)
 		if err != nil {
 			return nil, err
 		}
@@ -43,15 +60,15 @@ func (a *Accounts) Authenticate(ctx context.Context, authorization string) (*por
 		case len(parts) > 2:
 			return nil, domain.ErrTokenSpaces
 		}
-		hash := a.deps.Secrets.APIKeyHash(parts[1])
-		token, err := a.deps.APITokens.Find(ctx, hash)
+		hash := h.secrets.APIKeyHash(parts[1])
+		token, err := h.apiTokens.Find(ctx, hash)
 		if err != nil {
 			return nil, err
 		}
-		if !token.Usable(a.deps.Clock.Now()) {
+		if !token.Usable(h.clock.Now()) {
 			return nil, domain.ErrTokenInvalid
 		}
-		p, err := a.principal(ctx, token.UserID, domain.ErrTokenInvalid)
+		p, err := h.principal(ctx, token.UserID, domain.ErrTokenInvalid)
 		if err != nil {
 			return nil, err
 		}
@@ -65,18 +82,18 @@ func (a *Accounts) Authenticate(ctx context.Context, authorization string) (*por
 // sessionPrincipal loads the caller of an access token: with its session, which must be
 // live, when the token names one; a token without one (the original service's) must not
 // have been revoked. Only these pay for the look-up in the revoked tokens.
-func (a *Accounts) sessionPrincipal(ctx context.Context, claims domain.AccessClaims) (*ports.Principal, error) {
+func (h *Authenticate) sessionPrincipal(ctx context.Context, claims domain.AccessClaims) (*ports.Principal, error) {
 	if claims.Session == "" {
-		revoked, err := a.deps.Revoked.TokenRevoked(ctx, claims.ID, a.deps.Clock.Now())
+		revoked, err := h.revoked.TokenRevoked(ctx, claims.ID, h.clock.Now())
 		if err != nil {
 			return nil, err
 		}
 		if revoked {
 			return nil, domain.ErrSessionEnded
 		}
-		return a.principal(ctx, claims.UserID, domain.ErrJWTUserInvalid)
+		return h.principal(ctx, claims.UserID, domain.ErrJWTUserInvalid)
 	}
-	session, user, err := a.deps.Sessions.Session(ctx, claims.Session)
+	session, user, err := h.sessions.Session(ctx, claims.Session)
 	if err != nil {
 		return nil, err
 	}
@@ -90,8 +107,8 @@ func (a *Accounts) sessionPrincipal(ctx context.Context, claims domain.AccessCla
 }
 
 // principal loads the caller; a deleted or disabled user gets the scheme's own refusal.
-func (a *Accounts) principal(ctx context.Context, id int64, refusal *domain.Error) (*ports.Principal, error) {
-	user, err := a.deps.Users.ByID(ctx, id)
+func (h *Authenticate) principal(ctx context.Context, id int64, refusal *domain.Error) (*ports.Principal, error) {
+	user, err := h.users.ByID(ctx, id)
 	if errors.Is(err, domain.ErrUserNotFound) {
 		return nil, refusal
 	}

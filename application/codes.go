@@ -11,41 +11,58 @@ import (
 	"github.com/phoneauth/phoneauth/ports"
 )
 
-// SendCode checks the mobile in the contract's order (taken, then format, then interval),
-// reserves the send slot atomically, takes the send quotas, sends, and stores the code only
-// once the provider accepted it.
-func (a *Accounts) SendCode(ctx context.Context, client ports.Client, field ports.Field) (string, error) {
-	raw, ferr := requiredText(field)
-	if ferr != nil {
-		return "", domain.FieldErrors{{Field: "mobile", Err: ferr}}
+// SendCode texts a verification code to a mobile.
+type SendCode struct {
+	cfg      Config
+	users    ports.UserRepository
+	codes    ports.CodeRepository
+	sms      ports.SMSSender
+	secrets  ports.Secrets
+	clock    ports.Clock
+	limits   limiter
+	observer ports.Observer
+}
+
+// NewSendCode builds the use case.
+func NewSendCode(cfg Config, users ports.UserRepository, codes ports.CodeRepository, sms ports.SMSSender,
+	secrets ports.Secrets, clock ports.Clock, limits ports.LimitStore, observer ports.Observer) *SendCode {
+	return &SendCode{cfg, users, codes, sms, secrets, clock, limiter{limits, observer}, observer}
+}
+
+// Handle checks the mobile in the contract's order (taken, then format, then interval),
+// reserves the send slot atomically, takes the send quotas, sends, and stores the code
+// only once the provider accepted it.
+func (h *SendCode) Handle(ctx context.Context, cmd ports.SendCode) (string, error) {
+	if err := required(cmd.Mobile); err != nil {
+		return "", domain.FieldErrors{{Field: "mobile", Err: err}}
 	}
-	registered, err := a.deps.Users.Taken(ctx, raw)
+	registered, err := h.users.Taken(ctx, cmd.Mobile)
 	if err != nil {
 		return "", err
 	}
-	if registered && !a.cfg.EnumerationProtection {
+	if registered && !h.cfg.EnumerationProtection {
 		return "", domain.FieldErrors{{Field: "mobile", Err: domain.ErrUserExists}}
 	}
-	mobile, err := a.cfg.Mobiles.Parse(raw)
+	mobile, err := h.cfg.Mobiles.Parse(cmd.Mobile)
 	if err != nil {
 		return "", domain.FieldErrors{{Field: "mobile", Err: domain.ErrInvalidMobile}}
 	}
-	if err := a.cfg.Mobiles.Reachable(mobile); err != nil {
-		a.deps.Observer.Refused(domain.LimitPrefix)
+	if err := h.cfg.Mobiles.Reachable(mobile); err != nil {
+		h.observer.Refused(domain.LimitPrefix)
 		return "", domain.FieldErrors{{Field: "mobile", Err: asDomainError(err)}}
 	}
-	now := a.deps.Clock.Now()
-	if err := a.deps.Codes.Reserve(ctx, mobile.String(), now, now.Add(-a.cfg.ResendInterval)); err != nil {
+	now := h.clock.Now()
+	if err := h.codes.Reserve(ctx, mobile.String(), now, now.Add(-h.cfg.ResendInterval)); err != nil {
 		if errors.Is(err, domain.ErrResendTooSoon) {
-			a.deps.Observer.Refused(domain.LimitResendInterval)
-			seconds := fmt.Sprint(int(a.cfg.ResendInterval / time.Second))
+			h.observer.Refused(domain.LimitResendInterval)
+			seconds := fmt.Sprint(int(h.cfg.ResendInterval / time.Second))
 			return "", domain.FieldErrors{{Field: "mobile", Err: domain.ErrResendTooSoon.WithParam(seconds)}}
 		}
 		return "", err
 	}
-	if err := a.send(ctx, client, mobile, registered, now); err != nil {
+	if err := h.send(ctx, cmd.Client, mobile, registered, now); err != nil {
 		// Nothing was sent, so the interval must not start; the release outlives a cancelled request.
-		if rerr := a.deps.Codes.Release(context.WithoutCancel(ctx), mobile.String(), now); rerr != nil {
+		if rerr := h.codes.Release(context.WithoutCancel(ctx), mobile.String(), now); rerr != nil {
 			err = errors.Join(err, rerr)
 		}
 		var refused *domain.Error
@@ -62,53 +79,53 @@ func (a *Accounts) SendCode(ctx context.Context, client ports.Client, field port
 // unavailable, the request was cancelled): a request is charged only for what it got.
 // A registered mobile under enumeration protection is charged like any other, so that
 // its limits do not tell it apart.
-func (a *Accounts) send(ctx context.Context, client ports.Client, mobile domain.Mobile, registered bool, now time.Time) error {
+func (h *SendCode) send(ctx context.Context, client ports.Client, mobile domain.Mobile, registered bool, now time.Time) error {
 	quotas := []quota{
-		{domain.LimitKey("sms:mobile", mobile.String()), 24 * time.Hour, a.cfg.Limits.MobileDaily, domain.LimitMobileDaily},
-		{domain.LimitKey("sms:ip", client.IP), time.Hour, a.cfg.Limits.IPHourly, domain.LimitIPHourly},
-		{domain.LimitKey("sms:global", ""), time.Hour, a.cfg.Limits.GlobalHourly, domain.LimitGlobalHourly},
+		{domain.LimitKey("sms:mobile", mobile.String()), 24 * time.Hour, h.cfg.Limits.MobileDaily, domain.LimitMobileDaily},
+		{domain.LimitKey("sms:ip", client.IP), time.Hour, h.cfg.Limits.IPHourly, domain.LimitIPHourly},
+		{domain.LimitKey("sms:global", ""), time.Hour, h.cfg.Limits.GlobalHourly, domain.LimitGlobalHourly},
 	}
 	takes := make([]limitChange, len(quotas))
 	for i, q := range quotas {
 		takes[i] = q.take(now)
 	}
-	if err := a.checkLimits(ctx, takes...); err != nil {
+	if err := h.limits.check(ctx, takes...); err != nil {
 		return err
 	}
-	code, err := a.deliver(ctx, mobile, registered, now)
+	code, err := h.deliver(ctx, mobile, registered, now)
 	if err != nil {
 		giveBacks := make([]ports.CounterChange, len(quotas))
 		for i, q := range quotas {
 			giveBacks[i] = q.giveBack(now)
 		}
-		return errors.Join(err, a.deps.Limits.UpdateCounters(context.WithoutCancel(ctx), giveBacks...))
+		return errors.Join(err, h.limits.settle(context.WithoutCancel(ctx), giveBacks...))
 	}
 	if code == nil {
 		return nil
 	}
 	// The SMS is out: the code must be saved even if the client has gone away.
-	if err := a.deps.Codes.Save(context.WithoutCancel(ctx), code); err != nil {
+	if err := h.codes.Save(context.WithoutCancel(ctx), code); err != nil {
 		return err
 	}
-	a.deps.Observer.Code(domain.CodeIssued)
+	h.observer.Code(domain.CodeIssued)
 	return nil
 }
 
 // deliver texts a new code and returns it to be stored, or, to a registered mobile under
 // enumeration protection, texts nothing or the configured notice and returns no code.
-func (a *Accounts) deliver(ctx context.Context, mobile domain.Mobile, registered bool, now time.Time) (*domain.VerifyCode, error) {
+func (h *SendCode) deliver(ctx context.Context, mobile domain.Mobile, registered bool, now time.Time) (*domain.VerifyCode, error) {
 	switch {
-	case registered && a.cfg.RegisteredTemplate != "":
-		return nil, a.deps.SMS.Send(ctx, mobile.String(), a.cfg.RegisteredTemplate)
+	case registered && h.cfg.RegisteredTemplate != "":
+		return nil, h.sms.Send(ctx, mobile.String(), h.cfg.RegisteredTemplate)
 	case registered:
 		return nil, nil
 	}
-	code, err := a.deps.Secrets.NewCode(a.cfg.CodeLength)
+	code, err := h.secrets.NewCode(h.cfg.CodeLength)
 	if err != nil {
 		return nil, err
 	}
-	if err := a.deps.SMS.Send(ctx, mobile.String(), strings.ReplaceAll(a.cfg.SMSTemplate, "{code}", code)); err != nil {
+	if err := h.sms.Send(ctx, mobile.String(), strings.ReplaceAll(h.cfg.SMSTemplate, "{code}", code)); err != nil {
 		return nil, err
 	}
-	return domain.NewVerifyCode(mobile, a.deps.Secrets.CodeHash(mobile.String(), code), now, a.cfg.CodeTTL, a.cfg.MaxAttempts)
+	return domain.NewVerifyCode(mobile, h.secrets.CodeHash(mobile.String(), code), now, h.cfg.CodeTTL, h.cfg.MaxAttempts)
 }

@@ -56,9 +56,15 @@ func accountKey(userID int64) string {
 	return domain.LimitKey("login:user", strconv.FormatInt(userID, 10))
 }
 
-// checkLimits applies changes in one update of the limit store, all or none: when a limit
+// limiter applies the abuse limits and reports their refusals.
+type limiter struct {
+	store    ports.LimitStore
+	observer ports.Observer
+}
+
+// check applies changes in one update of the limit store, all or none: when a limit
 // refuses, nothing is counted, and the refusal is reported to the observer.
-func (a *Accounts) checkLimits(ctx context.Context, changes ...limitChange) error {
+func (l limiter) check(ctx context.Context, changes ...limitChange) error {
 	var refused domain.LimitReason
 	counterChanges := make([]ports.CounterChange, len(changes))
 	for i, ch := range changes {
@@ -70,9 +76,14 @@ func (a *Accounts) checkLimits(ctx context.Context, changes ...limitChange) erro
 			return err
 		}}
 	}
-	err := a.deps.Limits.UpdateCounters(ctx, counterChanges...)
+	err := l.store.UpdateCounters(ctx, counterChanges...)
 	if errors.Is(err, domain.ErrThrottled) {
-		a.deps.Observer.Refused(refused)
+		l.observer.Refused(refused)
 	}
 	return err
+}
+
+// settle applies changes that refuse nothing: resets, refunds, give-backs.
+func (l limiter) settle(ctx context.Context, changes ...ports.CounterChange) error {
+	return l.store.UpdateCounters(ctx, changes...)
 }

@@ -10,19 +10,32 @@ import (
 	"github.com/phoneauth/phoneauth/ports"
 )
 
-// Login starts a session for valid credentials and hands the client a device token: the
+// LogIn starts a session for a username or mobile and a password.
+type LogIn struct {
+	credentials *Credentials
+	devices     ports.DeviceTokens
+	sessions    sessionStarter
+}
+
+// NewLogIn builds the use case.
+func NewLogIn(credentials *Credentials, devices ports.DeviceTokens, secrets ports.Secrets, clock ports.Clock,
+	sessions ports.SessionRepository, tokens ports.AccessTokens) *LogIn {
+	return &LogIn{credentials, devices, sessionStarter{sessions, secrets, tokens, clock}}
+}
+
+// Handle starts a session for valid credentials and hands the client a device token: the
 // one it presented when that was valid, else a new one.
-func (a *Accounts) Login(ctx context.Context, client ports.Client, cred ports.Credentials) (ports.Tokens, error) {
-	user, device, err := a.checkCredentials(ctx, client, cred)
+func (h *LogIn) Handle(ctx context.Context, cmd ports.LogIn) (ports.Tokens, error) {
+	user, device, err := h.credentials.check(ctx, cmd)
 	if err != nil {
 		return ports.Tokens{}, err
 	}
 	if device == "" {
-		if device, err = a.deps.Devices.Issue(user.ID()); err != nil {
+		if device, err = h.devices.Issue(user.ID()); err != nil {
 			return ports.Tokens{}, err
 		}
 	}
-	tokens, err := a.startSession(ctx, user)
+	tokens, err := h.sessions.start(ctx, user)
 	if err != nil {
 		return ports.Tokens{}, err
 	}
@@ -30,22 +43,37 @@ func (a *Accounts) Login(ctx context.Context, client ports.Client, cred ports.Cr
 	return tokens, nil
 }
 
-// IssueAPIToken returns the key of a new opaque token; only its hash is stored.
-func (a *Accounts) IssueAPIToken(ctx context.Context, client ports.Client, cred ports.Credentials) (string, error) {
-	user, _, err := a.checkCredentials(ctx, client, cred)
+// IssueAPIToken hands out an opaque API token for valid credentials.
+type IssueAPIToken struct {
+	ttl         time.Duration
+	credentials *Credentials
+	apiTokens   ports.APITokenRepository
+	secrets     ports.Secrets
+	clock       ports.Clock
+}
+
+// NewIssueAPIToken builds the use case.
+func NewIssueAPIToken(cfg Config, credentials *Credentials, apiTokens ports.APITokenRepository, secrets ports.Secrets,
+	clock ports.Clock) *IssueAPIToken {
+	return &IssueAPIToken{cfg.APITokenTTL, credentials, apiTokens, secrets, clock}
+}
+
+// Handle returns the key of a new opaque token; only its hash is stored.
+func (h *IssueAPIToken) Handle(ctx context.Context, cmd ports.LogIn) (string, error) {
+	user, _, err := h.credentials.check(ctx, cmd)
 	if err != nil {
 		return "", err
 	}
-	key, err := a.deps.Secrets.NewAPIKey()
+	key, err := h.secrets.NewAPIKey()
 	if err != nil {
 		return "", err
 	}
-	now := a.deps.Clock.Now()
-	err = a.deps.APITokens.Create(ctx, domain.APIToken{
-		KeyHash:   a.deps.Secrets.APIKeyHash(key),
+	now := h.clock.Now()
+	err = h.apiTokens.Create(ctx, domain.APIToken{
+		KeyHash:   h.secrets.APIKeyHash(key),
 		UserID:    user.ID(),
 		CreatedAt: now,
-		ExpiresAt: now.Add(a.cfg.APITokenTTL),
+		ExpiresAt: now.Add(h.ttl),
 	})
 	if err != nil {
 		return "", err
@@ -53,18 +81,42 @@ func (a *Accounts) IssueAPIToken(ctx context.Context, client ports.Client, cred 
 	return key, nil
 }
 
-// checkCredentials verifies a password under the login limits and returns the user and the
-// device token the client presented, when it was valid for that user.
-func (a *Accounts) checkCredentials(ctx context.Context, client ports.Client, cred ports.Credentials) (*domain.User, string, error) {
-	user, device, err := a.verifyCredentials(ctx, client, cred)
+// Credentials verifies passwords under the login limits, for the use cases that log in.
+type Credentials struct {
+	cfg       Config
+	users     ports.UserRepository
+	passwords ports.PasswordHasher
+	devices   ports.DeviceTokens
+	clock     ports.Clock
+	limits    limiter
+	observer  ports.Observer
+	// dummyHash is verified when a login names no user, so that an unknown user costs
+	// the same time as a wrong password and does not reveal itself.
+	dummyHash string
+}
+
+// NewCredentials builds the password check of the login use cases.
+func NewCredentials(cfg Config, users ports.UserRepository, passwords ports.PasswordHasher, devices ports.DeviceTokens,
+	clock ports.Clock, limits ports.LimitStore, observer ports.Observer) (*Credentials, error) {
+	dummy, err := passwords.Hash(context.Background(), "phoneauth timing equaliser")
+	if err != nil {
+		return nil, fmt.Errorf("dummy password hash: %w", err)
+	}
+	return &Credentials{cfg, users, passwords, devices, clock, limiter{limits, observer}, observer, dummy}, nil
+}
+
+// check verifies a password under the login limits and returns the user and the device
+// token the client presented, when it was valid for that user.
+func (c *Credentials) check(ctx context.Context, cmd ports.LogIn) (*domain.User, string, error) {
+	user, device, err := c.verify(ctx, cmd)
 	var fieldErrs domain.FieldErrors
 	switch {
 	case err == nil:
-		a.deps.Observer.Login(domain.LoginSucceeded)
+		c.observer.Login(domain.LoginSucceeded)
 	case errors.Is(err, domain.ErrThrottled):
-		a.deps.Observer.Login(domain.LoginThrottled)
+		c.observer.Login(domain.LoginThrottled)
 	case errors.As(err, &fieldErrs):
-		a.deps.Observer.Login(domain.LoginInvalid)
+		c.observer.Login(domain.LoginInvalid)
 	}
 	return user, device, err
 }
@@ -82,11 +134,11 @@ type loginLimits struct {
 // the owner out; a device that fails too often is locked like an account. Any other client
 // is judged on its IP and the account (or the name it tried): the IP is claimed first, and
 // a refused claim counts against neither.
-func (a *Accounts) limitsFor(client ports.Client, username string, user *domain.User, device string, now time.Time) loginLimits {
+func (c *Credentials) limitsFor(client ports.Client, username string, user *domain.User, device string, now time.Time) loginLimits {
 	if device != "" {
 		key := domain.LimitKey("login:device", device)
 		return loginLimits{
-			claims:    []limitChange{admission(key, now, a.cfg.Limits.LoginAccount, domain.LimitLoginDevice)},
+			claims:    []limitChange{admission(key, now, c.cfg.Limits.LoginAccount, domain.LimitLoginDevice)},
 			onSuccess: []ports.CounterChange{reset(key)},
 			unchecked: []ports.CounterChange{refund(key)},
 		}
@@ -98,8 +150,8 @@ func (a *Accounts) limitsFor(client ports.Client, username string, user *domain.
 	}
 	return loginLimits{
 		claims: []limitChange{
-			admission(ipKey, now, a.cfg.Limits.LoginClientIP, domain.LimitLoginIP),
-			admission(account, now, a.cfg.Limits.LoginAccount, domain.LimitLoginAccount),
+			admission(ipKey, now, c.cfg.Limits.LoginClientIP, domain.LimitLoginIP),
+			admission(account, now, c.cfg.Limits.LoginAccount, domain.LimitLoginAccount),
 		},
 		// Many users may share an IP: its successes are not counted against it.
 		onSuccess: []ports.CounterChange{reset(account), refund(ipKey)},
@@ -111,35 +163,34 @@ func (a *Accounts) limitsFor(client ports.Client, username string, user *domain.
 // so that concurrent guesses cannot pass a limit together. An unknown user costs the same
 // work as a known one (a throttle update and a hash verification), so timing does not
 // reveal accounts.
-func (a *Accounts) verifyCredentials(ctx context.Context, client ports.Client, cred ports.Credentials) (*domain.User, string, error) {
-	username, usernameErr := requiredText(cred.Username)
-	password, passwordErr := requiredText(cred.Password)
+func (c *Credentials) verify(ctx context.Context, cmd ports.LogIn) (*domain.User, string, error) {
+	username, password := cmd.Username, cmd.Password
 	if errs := collect(
-		domain.FieldError{Field: "username", Err: usernameErr},
-		domain.FieldError{Field: "password", Err: passwordErr},
+		domain.FieldError{Field: "username", Err: required(username)},
+		domain.FieldError{Field: "password", Err: required(password)},
 	); errs != nil {
 		return nil, "", errs
 	}
-	user, err := a.deps.Users.ByLogin(ctx, username)
+	user, err := c.users.ByLogin(ctx, username)
 	if err != nil && !errors.Is(err, domain.ErrUserNotFound) {
 		return nil, "", err
 	}
-	encoded, device := a.dummyHash, ""
+	encoded, device := c.dummyHash, ""
 	if user != nil {
 		encoded = user.PasswordHash()
-		if id, ok := a.deps.Devices.Check(cred.DeviceToken, user.ID()); ok {
+		if id, ok := c.devices.Check(cmd.DeviceToken, user.ID()); ok {
 			device = id
 		}
 	}
 	// The user is looked up first, so that every claim goes to the store in one update.
-	limits := a.limitsFor(client, username, user, device, a.deps.Clock.Now())
-	if err := a.checkLimits(ctx, limits.claims...); err != nil {
+	limits := c.limitsFor(cmd.Client, username, user, device, c.clock.Now())
+	if err := c.limits.check(ctx, limits.claims...); err != nil {
 		return nil, "", err
 	}
-	ok, err := a.deps.Passwords.Verify(ctx, encoded, password)
+	ok, err := c.passwords.Verify(ctx, encoded, password)
 	if ctx.Err() != nil && err != nil {
 		// The request ended before its password was checked: it is charged nothing.
-		return nil, "", errors.Join(err, a.deps.Limits.UpdateCounters(context.WithoutCancel(ctx), limits.unchecked...))
+		return nil, "", errors.Join(err, c.limits.settle(context.WithoutCancel(ctx), limits.unchecked...))
 	}
 	if err != nil {
 		return nil, "", fmt.Errorf("verifying a password hash: %w", err)
@@ -147,27 +198,27 @@ func (a *Accounts) verifyCredentials(ctx context.Context, client ports.Client, c
 	if !ok || user == nil || !user.Active() {
 		return nil, "", domain.FieldErrors{{Field: "non_field_errors", Err: domain.ErrInvalidCredentials}}
 	}
-	if err := a.deps.Limits.UpdateCounters(ctx, limits.onSuccess...); err != nil {
+	if err := c.limits.settle(ctx, limits.onSuccess...); err != nil {
 		return nil, "", err
 	}
 	if device != "" {
-		device = cred.DeviceToken
+		device = cmd.DeviceToken
 	}
-	if a.deps.Passwords.NeedsRehash(encoded) {
-		user, err = a.upgradeHash(ctx, user, password)
+	if c.passwords.NeedsRehash(encoded) {
+		user, err = c.upgradeHash(ctx, user, password)
 	}
 	return user, device, err
 }
 
 // upgradeHash replaces an imported (Django) or outdated hash with a fresh Argon2id one,
 // now that the password is known to be right; a password changed meanwhile is kept.
-func (a *Accounts) upgradeHash(ctx context.Context, user *domain.User, password string) (*domain.User, error) {
-	hash, err := a.deps.Passwords.Hash(ctx, password)
+func (c *Credentials) upgradeHash(ctx context.Context, user *domain.User, password string) (*domain.User, error) {
+	hash, err := c.passwords.Hash(ctx, password)
 	if err != nil {
 		return nil, err
 	}
 	verified := user.PasswordHash()
-	return a.deps.Users.Update(ctx, user.ID(), func(u *domain.User) error {
+	return c.users.Update(ctx, user.ID(), func(u *domain.User) error {
 		if u.PasswordHash() == verified {
 			u.UpgradePasswordHash(hash)
 		}

@@ -9,12 +9,34 @@ import (
 	"github.com/phoneauth/phoneauth/ports"
 )
 
-// Register validates every field, checks the code (counting a wrong guess even when
-// other fields fail), and creates the user and consumes the code in one transaction.
-func (a *Accounts) Register(ctx context.Context, req ports.SignUp) (ports.Registered, error) {
-	username, usernameErr := requiredText(req.Username)
+// Register signs a user up with the code sent to its mobile.
+type Register struct {
+	cfg       Config
+	users     ports.UserRepository
+	codes     ports.CodeRepository
+	registrar ports.Registrar
+	passwords ports.PasswordHasher
+	secrets   ports.Secrets
+	clock     ports.Clock
+	limits    limiter
+	observer  ports.Observer
+	sessions  sessionStarter
+}
+
+// NewRegister builds the use case.
+func NewRegister(cfg Config, users ports.UserRepository, codes ports.CodeRepository, registrar ports.Registrar,
+	passwords ports.PasswordHasher, secrets ports.Secrets, clock ports.Clock, limits ports.LimitStore,
+	observer ports.Observer, sessions ports.SessionRepository, tokens ports.AccessTokens) *Register {
+	return &Register{cfg, users, codes, registrar, passwords, secrets, clock, limiter{limits, observer}, observer,
+		sessionStarter{sessions, secrets, tokens, clock}}
+}
+
+// Handle validates every field, checks the code (counting a wrong guess even when other
+// fields fail), and creates the user and consumes the code in one transaction.
+func (h *Register) Handle(ctx context.Context, cmd ports.Register) (ports.Registered, error) {
+	usernameErr := required(cmd.Username)
 	if usernameErr == nil {
-		taken, err := a.deps.Users.Taken(ctx, username)
+		taken, err := h.users.Taken(ctx, cmd.Username)
 		if err != nil {
 			return ports.Registered{}, err
 		}
@@ -22,16 +44,19 @@ func (a *Accounts) Register(ctx context.Context, req ports.SignUp) (ports.Regist
 			usernameErr = domain.ErrUserExists
 		}
 	}
-	code, codeErr := codeText(req.Code, a.cfg.CodeLength)
-	password, passwordErr := requiredText(req.Password)
+	codeErr := domain.ErrCodeRequired
+	if cmd.Code != "" {
+		codeErr = asDomainError(domain.CheckCodeFormat(cmd.Code, h.cfg.CodeLength))
+	}
+	passwordErr := required(cmd.Password)
 	if passwordErr == nil {
-		passwordErr = asDomainError(a.cfg.Passwords.Check(password))
+		passwordErr = asDomainError(h.cfg.Passwords.Check(cmd.Password))
 	}
 
 	var created *domain.User
-	if username != "" && codeErr == nil {
+	if cmd.Username != "" && codeErr == nil {
 		var err error
-		created, err = a.redeem(ctx, username, code, password, usernameErr == nil && passwordErr == nil)
+		created, err = h.redeem(ctx, cmd.Username, cmd.Code, cmd.Password, usernameErr == nil && passwordErr == nil)
 		switch {
 		case errors.Is(err, domain.ErrUserExists):
 			usernameErr = domain.ErrUserExists
@@ -41,7 +66,7 @@ func (a *Accounts) Register(ctx context.Context, req ports.SignUp) (ports.Regist
 			}
 		}
 	}
-	if a.cfg.EnumerationProtection && codeErr != nil && usernameErr == domain.ErrUserExists {
+	if h.cfg.EnumerationProtection && codeErr != nil && errors.Is(usernameErr, domain.ErrUserExists) {
 		usernameErr = nil // only the right code may learn that the mobile is registered
 	}
 	if errs := collect(
@@ -51,7 +76,7 @@ func (a *Accounts) Register(ctx context.Context, req ports.SignUp) (ports.Regist
 	); errs != nil {
 		return ports.Registered{}, errs
 	}
-	tokens, err := a.startSession(ctx, created)
+	tokens, err := h.sessions.start(ctx, created)
 	if err != nil {
 		return ports.Registered{}, err
 	}
@@ -60,28 +85,28 @@ func (a *Accounts) Register(ctx context.Context, req ports.SignUp) (ports.Regist
 
 // redeem checks code against the newest code sent to username; when create is set and the
 // code is right, it consumes the code and stores the new user in one transaction.
-func (a *Accounts) redeem(ctx context.Context, username, code, password string, create bool) (*domain.User, error) {
-	mobile, err := a.cfg.Mobiles.Parse(username)
+func (h *Register) redeem(ctx context.Context, username, code, password string, create bool) (*domain.User, error) {
+	mobile, err := h.cfg.Mobiles.Parse(username)
 	if err != nil {
 		return nil, domain.ErrCodeMismatch // no code is ever sent to an invalid mobile
 	}
 	// Every verification of a live code counts against the mobile's daily budget, across
 	// resends, so that new codes do not buy an attacker new guesses; guesses for a mobile
 	// without a live code cannot spend its owner's budget.
-	now := a.deps.Clock.Now()
-	newest, err := a.deps.Codes.Newest(ctx, mobile.String())
+	now := h.clock.Now()
+	newest, err := h.codes.Newest(ctx, mobile.String())
 	if err != nil {
 		return nil, err
 	}
 	if err := newest.Live(now); err != nil {
-		a.observeCode(err)
+		h.observeCode(err)
 		return nil, err
 	}
-	budget := quota{domain.LimitKey("code:mobile", mobile.String()), 24 * time.Hour, a.cfg.Limits.CodeDaily, domain.LimitCodeFailures}
-	if err := a.checkLimits(ctx, budget.take(now)); err != nil {
+	budget := quota{domain.LimitKey("code:mobile", mobile.String()), 24 * time.Hour, h.cfg.Limits.CodeDaily, domain.LimitCodeFailures}
+	if err := h.limits.check(ctx, budget.take(now)); err != nil {
 		return nil, err
 	}
-	submitted := a.deps.Secrets.CodeHash(mobile.String(), code)
+	submitted := h.secrets.CodeHash(mobile.String(), code)
 	// consume returns decide for Registrar.Register: verify the code and, with a user,
 	// consume it and have the user stored.
 	consume := func(user *domain.User) func(*domain.VerifyCode) (*domain.User, error) {
@@ -89,7 +114,7 @@ func (a *Accounts) redeem(ctx context.Context, username, code, password string, 
 			if vc == nil {
 				return nil, domain.ErrCodeMismatch
 			}
-			if err := vc.Verify(submitted, a.deps.Clock.Now()); err != nil {
+			if err := vc.Verify(submitted, h.clock.Now()); err != nil {
 				return nil, err
 			}
 			if user != nil {
@@ -100,29 +125,29 @@ func (a *Accounts) redeem(ctx context.Context, username, code, password string, 
 	}
 	// Check the code first, so a wrong guess never costs a password hash; a right code
 	// stays usable until the second transaction consumes it.
-	if _, err := a.deps.Registrar.Register(ctx, mobile.String(), consume(nil)); err != nil || !create {
-		a.observeCode(err)
+	if _, err := h.registrar.Register(ctx, mobile.String(), consume(nil)); err != nil || !create {
+		h.observeCode(err)
 		return nil, err
 	}
-	hash, err := a.deps.Passwords.Hash(ctx, password) // tens of milliseconds: outside any transaction
+	hash, err := h.passwords.Hash(ctx, password) // tens of milliseconds: outside any transaction
 	if err != nil {
 		return nil, err
 	}
-	user, err := domain.NewUser(mobile, hash, a.deps.Clock.Now())
+	user, err := domain.NewUser(mobile, hash, h.clock.Now())
 	if err != nil {
 		return nil, err
 	}
-	created, err := a.deps.Registrar.Register(ctx, mobile.String(), consume(user))
+	created, err := h.registrar.Register(ctx, mobile.String(), consume(user))
 	if err == nil {
-		a.deps.Observer.Code(domain.CodeVerified)
+		h.observer.Code(domain.CodeVerified)
 	} else {
-		a.observeCode(err)
+		h.observeCode(err)
 	}
 	return created, err
 }
 
 // observeCode counts a failed verification by its reason.
-func (a *Accounts) observeCode(err error) {
+func (h *Register) observeCode(err error) {
 	for _, e := range []struct {
 		err   error
 		event domain.CodeEvent
@@ -132,7 +157,7 @@ func (a *Accounts) observeCode(err error) {
 		{domain.ErrCodeExhausted, domain.CodeExhausted},
 	} {
 		if errors.Is(err, e.err) {
-			a.deps.Observer.Code(e.event)
+			h.observer.Code(e.event)
 		}
 	}
 }

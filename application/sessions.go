@@ -9,132 +9,195 @@ import (
 	"github.com/phoneauth/phoneauth/ports"
 )
 
-// startSession stores a new session with its first refresh token and signs an access
-// token bound to it.
-func (a *Accounts) startSession(ctx context.Context, user *domain.User) (ports.Tokens, error) {
-	id, err := a.deps.Secrets.NewAPIKey()
+// sessionStarter starts sessions, for the use cases that log a user in.
+type sessionStarter struct {
+	sessions ports.SessionRepository
+	secrets  ports.Secrets
+	tokens   ports.AccessTokens
+	clock    ports.Clock
+}
+
+// start stores a new session with its first refresh token and signs an access token
+// bound to it.
+func (s sessionStarter) start(ctx context.Context, user *domain.User) (ports.Tokens, error) {
+	id, err := s.secrets.NewAPIKey()
 	if err != nil {
 		return ports.Tokens{}, err
 	}
-	refresh, err := a.deps.Secrets.NewAPIKey()
+	refresh, err := s.secrets.NewAPIKey()
 	if err != nil {
 		return ports.Tokens{}, err
 	}
-	now := a.deps.Clock.Now()
-	err = a.deps.Sessions.StartSession(ctx,
+	now := s.clock.Now()
+	err = s.sessions.StartSession(ctx,
 		domain.Session{ID: id, UserID: user.ID(), StartedAt: now},
-		domain.RefreshToken{KeyHash: a.deps.Secrets.APIKeyHash(refresh), Session: id, IssuedAt: now})
+		domain.RefreshToken{KeyHash: s.secrets.APIKeyHash(refresh), Session: id, IssuedAt: now})
 	if err != nil {
 		return ports.Tokens{}, err
 	}
-	access, err := a.deps.Tokens.Issue(user, id)
+	access, err := s.tokens.Issue(user, id)
 	if err != nil {
 		return ports.Tokens{}, err
 	}
 	return ports.Tokens{Access: access, Refresh: refresh}, nil
 }
 
-// Refresh exchanges a refresh token for a new pair. The presented token is retired; one
-// presented again revokes its whole session, since only a stolen copy can be replayed.
-func (a *Accounts) Refresh(ctx context.Context, field ports.Field) (ports.Tokens, error) {
-	key, ferr := requiredText(field)
-	if ferr != nil {
-		return ports.Tokens{}, domain.FieldErrors{{Field: "refresh", Err: ferr}}
+// sessionEnder ends every session and token of a user.
+type sessionEnder struct {
+	users     ports.UserRepository
+	sessions  ports.SessionRepository
+	apiTokens ports.APITokenRepository
+}
+
+// endAll applies change (which must raise the token version) and revokes every session
+// and API key of the user; when change fails, nothing.
+func (e sessionEnder) endAll(ctx context.Context, userID int64, change func(*domain.User) error) error {
+	if _, err := e.users.Update(ctx, userID, change); err != nil {
+		return err
 	}
-	next, err := a.deps.Secrets.NewAPIKey()
+	if err := e.sessions.RevokeUserSessions(ctx, userID); err != nil {
+		return err
+	}
+	return e.apiTokens.DeleteUserAPITokens(ctx, userID)
+}
+
+// Refresh exchanges a refresh token for a new pair.
+type Refresh struct {
+	policy   domain.RefreshPolicy
+	sessions ports.SessionRepository
+	users    ports.UserRepository
+	secrets  ports.Secrets
+	tokens   ports.AccessTokens
+	clock    ports.Clock
+}
+
+// NewRefresh builds the use case.
+func NewRefresh(cfg Config, sessions ports.SessionRepository, users ports.UserRepository, secrets ports.Secrets,
+	tokens ports.AccessTokens, clock ports.Clock) *Refresh {
+	return &Refresh{cfg.Refresh, sessions, users, secrets, tokens, clock}
+}
+
+// Handle retires the presented token; one presented again revokes its whole session,
+// since only a stolen copy can be replayed.
+func (h *Refresh) Handle(ctx context.Context, cmd ports.Refresh) (ports.Tokens, error) {
+	if err := required(cmd.Token); err != nil {
+		return ports.Tokens{}, domain.FieldErrors{{Field: "refresh", Err: err}}
+	}
+	next, err := h.secrets.NewAPIKey()
 	if err != nil {
 		return ports.Tokens{}, err
 	}
-	now := a.deps.Clock.Now()
+	now := h.clock.Now()
 	var session domain.Session
-	err = a.deps.Sessions.Refresh(ctx, a.deps.Secrets.APIKeyHash(key), func(s domain.Session, current domain.RefreshToken) (domain.RefreshToken, error) {
-		if err := a.cfg.Refresh.CheckRefresh(s, current, now); err != nil {
+	err = h.sessions.Refresh(ctx, h.secrets.APIKeyHash(cmd.Token), func(s domain.Session, current domain.RefreshToken) (domain.RefreshToken, error) {
+		if err := h.policy.CheckRefresh(s, current, now); err != nil {
 			return domain.RefreshToken{}, err
 		}
 		session = s
-		return domain.RefreshToken{KeyHash: a.deps.Secrets.APIKeyHash(next), Session: s.ID, IssuedAt: now}, nil
+		return domain.RefreshToken{KeyHash: h.secrets.APIKeyHash(next), Session: s.ID, IssuedAt: now}, nil
 	})
 	if err != nil {
 		return ports.Tokens{}, err
 	}
-	user, err := a.deps.Users.ByID(ctx, session.UserID)
+	user, err := h.users.ByID(ctx, session.UserID)
 	if errors.Is(err, domain.ErrUserNotFound) || (err == nil && !user.Active()) {
 		return ports.Tokens{}, domain.ErrRefreshInvalid
 	}
 	if err != nil {
 		return ports.Tokens{}, err
 	}
-	access, err := a.deps.Tokens.Issue(user, session.ID)
+	access, err := h.tokens.Issue(user, session.ID)
 	if err != nil {
 		return ports.Tokens{}, err
 	}
 	return ports.Tokens{Access: access, Refresh: next}, nil
 }
 
-// Logout ends the caller's session or API key, or revokes an access token that has no
-// session until it expires; with all, every session and API key of the caller, and every
+// LogOut ends a caller's session, API key or access token, or all of them.
+type LogOut struct {
+	ender     sessionEnder
+	sessions  ports.SessionRepository
+	apiTokens ports.APITokenRepository
+	revoked   ports.RevokedTokens
+}
+
+// NewLogOut builds the use case.
+func NewLogOut(users ports.UserRepository, sessions ports.SessionRepository, apiTokens ports.APITokenRepository,
+	revoked ports.RevokedTokens) *LogOut {
+	return &LogOut{sessionEnder{users, sessions, apiTokens}, sessions, apiTokens, revoked}
+}
+
+// Handle ends the caller's session or API key, or revokes an access token that has no
+// session until it expires; with All, every session and API key of the caller, and every
 // access token issued so far.
-func (a *Accounts) Logout(ctx context.Context, caller ports.Principal, all bool) error {
+func (h *LogOut) Handle(ctx context.Context, cmd ports.LogOut) (struct{}, error) {
+	caller := cmd.Caller
 	switch {
-	case all:
-		return a.endAllSessions(ctx, caller.User.ID(), func(u *domain.User) error { u.EndAllSessions(); return nil })
+	case cmd.All:
+		return struct{}{}, h.ender.endAll(ctx, caller.User.ID(), func(u *domain.User) error { u.EndAllSessions(); return nil })
 	case caller.Session != "":
-		return a.deps.Sessions.RevokeSession(ctx, caller.Session)
+		return struct{}{}, h.sessions.RevokeSession(ctx, caller.Session)
 	case caller.APIKeyHash != nil:
-		return a.deps.APITokens.DeleteAPIToken(ctx, caller.APIKeyHash)
+		return struct{}{}, h.apiTokens.DeleteAPIToken(ctx, caller.APIKeyHash)
 	default:
-		return a.deps.Revoked.RevokeToken(ctx, caller.AccessToken.ID, caller.AccessToken.ExpiresAt)
+		return struct{}{}, h.revoked.RevokeToken(ctx, caller.AccessToken.ID, caller.AccessToken.ExpiresAt)
 	}
 }
 
-// endAllSessions applies change (which must raise the token version) and revokes every
-// session and API key of the user; when change fails, nothing.
-func (a *Accounts) endAllSessions(ctx context.Context, userID int64, change func(*domain.User) error) error {
-	if _, err := a.deps.Users.Update(ctx, userID, change); err != nil {
-		return err
-	}
-	if err := a.deps.Sessions.RevokeUserSessions(ctx, userID); err != nil {
-		return err
-	}
-	return a.deps.APITokens.DeleteUserAPITokens(ctx, userID)
+// ChangePassword replaces the caller's password.
+type ChangePassword struct {
+	cfg       Config
+	users     ports.UserRepository
+	passwords ports.PasswordHasher
+	clock     ports.Clock
+	limits    limiter
+	ender     sessionEnder
+	starter   sessionStarter
 }
 
-// ChangePassword checks the old password (under the account's login limit), stores the
-// new one, ends every session and token of the caller, and starts a new session.
-func (a *Accounts) ChangePassword(ctx context.Context, client ports.Client, caller ports.Principal, req ports.PasswordChange) (ports.Tokens, error) {
-	oldPassword, oldErr := requiredText(req.OldPassword)
-	newPassword, newErr := requiredText(req.NewPassword)
+// NewChangePassword builds the use case.
+func NewChangePassword(cfg Config, users ports.UserRepository, passwords ports.PasswordHasher, clock ports.Clock,
+	limits ports.LimitStore, observer ports.Observer, sessions ports.SessionRepository,
+	apiTokens ports.APITokenRepository, secrets ports.Secrets, tokens ports.AccessTokens) *ChangePassword {
+	return &ChangePassword{cfg, users, passwords, clock, limiter{limits, observer},
+		sessionEnder{users, sessions, apiTokens}, sessionStarter{sessions, secrets, tokens, clock}}
+}
+
+// Handle checks the old password (under the account's login limit), stores the new one,
+// ends every session and token of the caller, and starts a new session.
+func (h *ChangePassword) Handle(ctx context.Context, cmd ports.ChangePassword) (ports.Tokens, error) {
+	newErr := required(cmd.NewPassword)
 	if newErr == nil {
-		newErr = asDomainError(a.cfg.Passwords.Check(newPassword))
+		newErr = asDomainError(h.cfg.Passwords.Check(cmd.NewPassword))
 	}
 	if errs := collect(
-		domain.FieldError{Field: "old_password", Err: oldErr},
+		domain.FieldError{Field: "old_password", Err: required(cmd.OldPassword)},
 		domain.FieldError{Field: "new_password", Err: newErr},
 	); errs != nil {
 		return ports.Tokens{}, errs
 	}
-	user := caller.User
+	user := cmd.Caller.User
 	account := accountKey(user.ID())
-	if err := a.checkLimits(ctx, admission(account, a.deps.Clock.Now(), a.cfg.Limits.LoginAccount, domain.LimitLoginAccount)); err != nil {
+	if err := h.limits.check(ctx, admission(account, h.clock.Now(), h.cfg.Limits.LoginAccount, domain.LimitLoginAccount)); err != nil {
 		return ports.Tokens{}, err
 	}
 	wrongPassword := domain.FieldErrors{{Field: "old_password", Err: domain.ErrWrongPassword}}
 	verifiedHash := user.PasswordHash()
-	ok, err := a.deps.Passwords.Verify(ctx, verifiedHash, oldPassword)
+	ok, err := h.passwords.Verify(ctx, verifiedHash, cmd.OldPassword)
 	if err != nil {
 		return ports.Tokens{}, fmt.Errorf("verifying a password hash: %w", err)
 	}
 	if !ok {
 		return ports.Tokens{}, wrongPassword
 	}
-	hash, err := a.deps.Passwords.Hash(ctx, newPassword)
+	hash, err := h.passwords.Hash(ctx, cmd.NewPassword)
 	if err != nil {
 		return ports.Tokens{}, err
 	}
-	if err := a.deps.Limits.UpdateCounters(ctx, reset(account)); err != nil {
+	if err := h.limits.settle(ctx, reset(account)); err != nil {
 		return ports.Tokens{}, err
 	}
-	err = a.endAllSessions(ctx, user.ID(), func(u *domain.User) error {
+	err = h.ender.endAll(ctx, user.ID(), func(u *domain.User) error {
 		// Compare and swap under the row lock: of concurrent changes from one old password,
 		// the first wins and the others find a hash their old password was not checked against.
 		if u.PasswordHash() != verifiedHash {
@@ -146,9 +209,9 @@ func (a *Accounts) ChangePassword(ctx context.Context, client ports.Client, call
 	if err != nil {
 		return ports.Tokens{}, err
 	}
-	updated, err := a.deps.Users.ByID(ctx, user.ID())
+	updated, err := h.users.ByID(ctx, user.ID())
 	if err != nil {
 		return ports.Tokens{}, err
 	}
-	return a.startSession(ctx, updated)
+	return h.starter.start(ctx, updated)
 }

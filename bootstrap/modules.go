@@ -56,7 +56,11 @@ var CoreModule = fx.Module("core",
 		newAccessTokens,
 		func(t accessTokens) ports.AccessTokens { return t },
 		func(t accessTokens) ports.KeySet { return t },
-		fx.Annotate(newAccounts, fx.As(new(ports.Accounts))),
+		useCaseConfig,
+		application.NewCredentials,
+		application.NewSendCode, application.NewRegister, application.NewLogIn, application.NewIssueAPIToken,
+		application.NewRefresh, application.NewLogOut, application.NewChangePassword, application.NewUpdateProfile,
+		application.NewAuthenticate, application.New,
 		metrics.New,
 		func(m *metrics.Metrics) ports.Observer { return m },
 	),
@@ -85,67 +89,45 @@ func newAccessTokens(cfg Config, c ports.Clock) (accessTokens, error) {
 	return tokens, nil
 }
 
-type accountDeps struct {
-	fx.In
-	Config    Config
-	Users     ports.UserRepository
-	Codes     ports.CodeRepository
-	Registrar ports.Registrar
-	APITokens ports.APITokenRepository
-	Sessions  ports.SessionRepository
-	Revoked   ports.RevokedTokens
-	SMS       ports.SMSSender
-	Tokens    ports.AccessTokens
-	Passwords ports.PasswordHasher
-	Secrets   ports.Secrets
-	Clock     ports.Clock
-	Limits    ports.LimitStore
-	Observer  ports.Observer
-	Devices   ports.DeviceTokens
-}
-
-func newAccounts(d accountDeps) (*application.Accounts, error) {
-	mobiles, err := domain.NewMobilePolicy(d.Config.MobileRegex, d.Config.SMSAllowedPrefixes...)
+// useCaseConfig is what the use cases need of the configuration.
+func useCaseConfig(cfg Config) (application.Config, error) {
+	mobiles, err := domain.NewMobilePolicy(cfg.MobileRegex, cfg.SMSAllowedPrefixes...)
 	if err != nil {
-		return nil, err
+		return application.Config{}, err
 	}
 	registeredTemplate := ""
-	if d.Config.SMSNotifyRegistered {
-		registeredTemplate = d.Config.SMSRegisteredTemplate
+	if cfg.SMSNotifyRegistered {
+		registeredTemplate = cfg.SMSRegisteredTemplate
 	}
 	login := domain.Backoff{
-		Free: d.Config.LoginFailuresBeforeDelay, Base: time.Second, Max: 15 * time.Minute,
+		Free: cfg.LoginFailuresBeforeDelay, Base: time.Second, Max: 15 * time.Minute,
 		// NIST SP 800-63B: at most 100 consecutive failures per account; past them one
 		// attempt a day, never a permanent lock-out that an attacker could impose.
 		HardLimit: 100, HardWait: 24 * time.Hour,
 	}
 	clientIP := login
 	clientIP.HardLimit, clientIP.ForgetAfter = math.MaxInt, 24*time.Hour // many users may share an IP
-	return application.NewAccounts(application.Config{
+	return application.Config{
 		Mobiles:        mobiles,
-		Passwords:      domain.PasswordPolicy{MinLength: d.Config.PasswordMinLength},
-		CodeLength:     d.Config.SMSCodeLength,
-		CodeTTL:        d.Config.SMSCodeTTL,
-		ResendInterval: d.Config.SMSResendInterval,
-		MaxAttempts:    d.Config.SMSMaxAttempts,
-		SMSTemplate:    d.Config.SMSTemplate,
-		APITokenTTL:    d.Config.APITokenTTL,
-		Refresh:        domain.RefreshPolicy{Idle: d.Config.RefreshTTL, Max: d.Config.RefreshMaxTTL},
+		Passwords:      domain.PasswordPolicy{MinLength: cfg.PasswordMinLength},
+		CodeLength:     cfg.SMSCodeLength,
+		CodeTTL:        cfg.SMSCodeTTL,
+		ResendInterval: cfg.SMSResendInterval,
+		MaxAttempts:    cfg.SMSMaxAttempts,
+		SMSTemplate:    cfg.SMSTemplate,
+		APITokenTTL:    cfg.APITokenTTL,
+		Refresh:        domain.RefreshPolicy{Idle: cfg.RefreshTTL, Max: cfg.RefreshMaxTTL},
 		Limits: application.Limits{
-			MobileDaily:   d.Config.SMSDailyLimit,
-			IPHourly:      d.Config.SMSIPHourlyLimit,
-			GlobalHourly:  d.Config.SMSGlobalHourlyLimit,
-			CodeDaily:     d.Config.SMSDailyFailureLimit,
+			MobileDaily:   cfg.SMSDailyLimit,
+			IPHourly:      cfg.SMSIPHourlyLimit,
+			GlobalHourly:  cfg.SMSGlobalHourlyLimit,
+			CodeDaily:     cfg.SMSDailyFailureLimit,
 			LoginAccount:  login,
 			LoginClientIP: clientIP,
 		},
-		EnumerationProtection: d.Config.EnumerationProtection,
+		EnumerationProtection: cfg.EnumerationProtection,
 		RegisteredTemplate:    registeredTemplate,
-	}, application.Deps{
-		Users: d.Users, Codes: d.Codes, Registrar: d.Registrar, APITokens: d.APITokens, Sessions: d.Sessions, Revoked: d.Revoked,
-		SMS: d.SMS, Tokens: d.Tokens, Passwords: d.Passwords, Secrets: d.Secrets, Clock: d.Clock,
-		Limits: d.Limits, Observer: d.Observer, Devices: d.Devices,
-	})
+	}, nil
 }
 
 // storePorts binds one store to every persistence port.
@@ -267,12 +249,12 @@ var HTTPModule = fx.Module("http", fx.Provide(func(cfg Config, d httpDeps) *fibe
 	return httpapi.NewApp(httpapi.Config{
 		Language: cfg.Language, AllowedOrigins: cfg.CORSAllowedOrigins, TrustedProxies: cfg.TrustedProxies,
 		Metrics: metricsHandler, IPv6LimitPrefix: cfg.IPv6LimitPrefix, RequestTimeout: cfg.RequestTimeout,
-	}, httpapi.Deps{Accounts: d.Accounts, Keys: d.Keys, Readiness: d.Readiness, Observer: d.Metrics, Logger: d.Logger})
+	}, httpapi.Deps{App: d.App, Keys: d.Keys, Readiness: d.Readiness, Observer: d.Metrics, Logger: d.Logger})
 }))
 
 type httpDeps struct {
 	fx.In
-	Accounts  ports.Accounts
+	App       ports.Application
 	Keys      ports.KeySet
 	Readiness ports.Readiness
 	Metrics   *metrics.Metrics

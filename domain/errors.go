@@ -16,19 +16,37 @@ const (
 	KindNotFound
 )
 
+// Credential is what an authentication failure is about, so that an adapter can say
+// which credential the caller should present.
+type Credential uint8
+
+const (
+	AccessToken Credential = iota // a signed access token (JWT), and anything else
+	APIKey                        // an opaque API token
+)
+
 // Error is a domain failure with a stable slug that message catalogs translate.
 // Param carries the one value a message may need (seconds, a length, a vendor text).
 type Error struct {
-	kind  Kind
-	slug  string
-	param string
+	kind       Kind
+	slug       string
+	param      string
+	credential Credential
 }
 
 func newError(kind Kind, slug string) *Error { return &Error{kind: kind, slug: slug} }
 
-func (e *Error) Kind() Kind    { return e.kind }
-func (e *Error) Slug() string  { return e.slug }
-func (e *Error) Param() string { return e.param }
+// newAPIKeyError is an authentication failure of an API token.
+func newAPIKeyError(slug string) *Error {
+	return &Error{kind: KindUnauthorized, slug: slug, credential: APIKey}
+}
+
+func (e *Error) Kind() Kind { return e.kind }
+
+// Credential is what an authentication failure is about.
+func (e *Error) Credential() Credential { return e.credential }
+func (e *Error) Slug() string           { return e.slug }
+func (e *Error) Param() string          { return e.param }
 func (e *Error) Error() string {
 	if e.param == "" {
 		return e.slug
@@ -93,9 +111,9 @@ var (
 	ErrJWTDecode          = newError(KindUnauthorized, "jwt_decode")
 	ErrJWTInvalid         = newError(KindUnauthorized, "jwt_invalid")
 	ErrJWTUserInvalid     = newError(KindUnauthorized, "jwt_user_invalid")
-	ErrTokenNoCredentials = newError(KindUnauthorized, "token_no_credentials")
-	ErrTokenSpaces        = newError(KindUnauthorized, "token_spaces")
-	ErrTokenInvalid       = newError(KindUnauthorized, "token_invalid")
+	ErrTokenNoCredentials = newAPIKeyError("token_no_credentials")
+	ErrTokenSpaces        = newAPIKeyError("token_spaces")
+	ErrTokenInvalid       = newAPIKeyError("token_invalid")
 	ErrRefreshInvalid     = newError(KindUnauthorized, "refresh_invalid")
 	ErrRefreshReused      = newError(KindUnauthorized, "refresh_reused")
 	ErrSessionEnded       = newError(KindUnauthorized, "session_ended")

@@ -6,46 +6,88 @@ import (
 	"github.com/phoneauth/phoneauth/domain"
 )
 
-// FieldState says how a request field arrived.
-type FieldState uint8
-
-const (
-	Missing FieldState = iota // the key was absent
-	Null                      // the key held a JSON null
-	Text                      // the key held a string (or a number, as its literal text)
-	NotText                   // the key held an array or an object
-	Boolean                   // the key held a JSON boolean; Value is "true" or "false"
-)
-
-// Field is one request field as the client sent it.
-type Field struct {
-	State FieldState
-	Value string
+// Handler runs one use case: a command or a query C, answered with R. Failures are domain
+// errors: domain.FieldErrors for fields that break a rule, *domain.Error otherwise.
+type Handler[C, R any] interface {
+	Handle(ctx context.Context, c C) (R, error)
 }
 
-// TextField is a field that arrived as the string s.
-func TextField(s string) Field { return Field{State: Text, Value: s} }
+// Application is every use case, as inbound adapters see them.
+type Application struct {
+	Commands Commands
+	Queries  Queries
+}
+
+// Commands change something.
+type Commands struct {
+	SendCode       Handler[SendCode, string] // answers the mobile as accepted
+	Register       Handler[Register, Registered]
+	LogIn          Handler[LogIn, Tokens]
+	IssueAPIToken  Handler[LogIn, string] // answers the key of a new opaque token
+	Refresh        Handler[Refresh, Tokens]
+	LogOut         Handler[LogOut, struct{}]
+	ChangePassword Handler[ChangePassword, Tokens]
+	UpdateProfile  Handler[UpdateProfile, *domain.User]
+}
+
+// Queries only read.
+type Queries struct {
+	// Authenticate resolves an Authorization header; nil, nil for a request without
+	// credentials (no header, or a scheme it does not know).
+	Authenticate Handler[string, *Principal]
+}
+
+// The commands carry plain values: text as the client sent it, trimmed, "" when it sent
+// none. An adapter reports the shape of what it decoded (a field missing, null, of the
+// wrong type) itself; the use cases check the rules.
 
 // Client is who sent a request, as far as the service can tell.
 type Client struct {
-	IP string
+	IP string // the address, or the prefix an IPv6 address counts under
 }
 
-// SignUp is a registration request.
-type SignUp struct {
-	Username, Code, Password Field
+// SendCode asks for a verification code for a mobile.
+type SendCode struct {
+	Client Client
+	Mobile string
 }
 
-// Credentials are a login request: a username or a mobile, and a password, with the
-// device token of a client that logged in before (empty when it sent none).
-type Credentials struct {
-	Username, Password Field
+// Register signs up with the code sent to the mobile that is the username.
+type Register struct {
+	Username, Code, Password string
+}
+
+// LogIn checks a username or a mobile and a password, with the device token of a client
+// that logged in before ("" when it sent none).
+type LogIn struct {
+	Client             Client
+	Username, Password string
 	DeviceToken        string
 }
 
-// ProfileUpdate carries the profile fields a client sent.
-type ProfileUpdate struct {
-	Name, Gender, Birthday, Email Field
+// Refresh exchanges a refresh token for new tokens; the presented one is retired.
+type Refresh struct {
+	Token string
+}
+
+// LogOut ends the caller's session (or API key, or access token without a session);
+// with All, every session and token of the caller.
+type LogOut struct {
+	Caller Principal
+	All    bool
+}
+
+// ChangePassword ends every session and token of the caller and starts a new session.
+type ChangePassword struct {
+	Client                   Client
+	Caller                   Principal
+	OldPassword, NewPassword string
+}
+
+// UpdateProfile applies the profile fields a client sent.
+type UpdateProfile struct {
+	Caller Principal
+	Change domain.ProfileChange
 }
 
 // Tokens are what a login hands out: a signed access token and the opaque refresh token
@@ -68,33 +110,4 @@ type Principal struct {
 	AccessToken domain.AccessClaims
 	Session     string
 	APIKeyHash  []byte
-}
-
-// PasswordChange is a request to change the caller's password.
-type PasswordChange struct {
-	OldPassword, NewPassword Field
-}
-
-// Accounts is every use case, as inbound adapters see them.
-// Failures are domain errors: domain.FieldErrors for field validation, *domain.Error otherwise.
-type Accounts interface {
-	// SendCode sends a verification code to mobile and returns the mobile as accepted.
-	SendCode(ctx context.Context, client Client, mobile Field) (string, error)
-	Register(ctx context.Context, req SignUp) (Registered, error)
-	// Login starts a session.
-	Login(ctx context.Context, client Client, cred Credentials) (Tokens, error)
-	// Refresh exchanges a refresh token for new tokens; the presented one is retired.
-	Refresh(ctx context.Context, refresh Field) (Tokens, error)
-	// Logout ends the caller's session (or API key, or access token without a session);
-	// with all, every session of the caller.
-	Logout(ctx context.Context, caller Principal, all bool) error
-	// ChangePassword ends every session and token of the caller and starts a new session.
-	ChangePassword(ctx context.Context, client Client, caller Principal, change PasswordChange) (Tokens, error)
-	// IssueAPIToken returns the key of a new opaque API token.
-	IssueAPIToken(ctx context.Context, client Client, cred Credentials) (string, error)
-	// Authenticate resolves an Authorization header. It returns nil, nil for a request
-	// without credentials (no header, or a scheme it does not know).
-	Authenticate(ctx context.Context, authorization string) (*Principal, error)
-	Profile(ctx context.Context, caller Principal) (*domain.User, error)
-	UpdateProfile(ctx context.Context, caller Principal, change ProfileUpdate) (*domain.User, error)
 }

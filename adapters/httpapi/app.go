@@ -12,7 +12,6 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/adaptor"
 	"github.com/gofiber/fiber/v2/middleware/recover"
 
-	"github.com/phoneauth/phoneauth/domain"
 	"github.com/phoneauth/phoneauth/ports"
 )
 
@@ -33,7 +32,7 @@ const DefaultIPv6LimitPrefix = 64
 
 // Deps are the ports the HTTP layer calls.
 type Deps struct {
-	Accounts  ports.Accounts
+	App       ports.Application
 	Keys      ports.KeySet
 	Readiness ports.Readiness
 	Observer  ports.Observer
@@ -71,7 +70,7 @@ func NewApp(cfg Config, deps Deps) *fiber.App {
 	app.Use(cors(cfg.AllowedOrigins))
 	app.Use(deadline(cfg.RequestTimeout))
 
-	h := handlers{accounts: deps.Accounts, trustedProxies: cfg.TrustedProxies, ipv6LimitPrefix: cfg.IPv6LimitPrefix}
+	h := handlers{app: deps.App, trustedProxies: cfg.TrustedProxies, ipv6LimitPrefix: cfg.IPv6LimitPrefix}
 	if h.ipv6LimitPrefix == 0 {
 		h.ipv6LimitPrefix = DefaultIPv6LimitPrefix
 	}
@@ -163,207 +162,4 @@ func language(c *fiber.Ctx) string {
 		return lang
 	}
 	return langEN
-}
-
-type handlers struct {
-	accounts        ports.Accounts
-	trustedProxies  []netip.Prefix
-	ipv6LimitPrefix int
-}
-
-// client identifies the caller for abuse limits: by IPv4 address, or by IPv6 prefix.
-func (h handlers) client(c *fiber.Ctx) ports.Client {
-	return ports.Client{IP: limitKey(clientAddr(c, h.trustedProxies), h.ipv6LimitPrefix)}
-}
-
-func (h handlers) sendCode(c *fiber.Ctx) error {
-	body, err := decodeBody(c, "mobile")
-	if err != nil {
-		return err
-	}
-	mobile, err := h.accounts.SendCode(c.UserContext(), h.client(c), body["mobile"])
-	if err != nil {
-		return err
-	}
-	return writeJSON(c, fiber.StatusCreated, struct {
-		Mobile string `json:"mobile"`
-	}{mobile})
-}
-
-func (h handlers) register(c *fiber.Ctx) error {
-	body, err := decodeBody(c, "username", "code", "password")
-	if err != nil {
-		return err
-	}
-	reg, err := h.accounts.Register(c.UserContext(), ports.SignUp{
-		Username: body["username"], Code: body["code"], Password: body["password"],
-	})
-	if err != nil {
-		return err
-	}
-	return writeJSON(c, fiber.StatusCreated, struct {
-		Username string `json:"username"`
-		Mobile   string `json:"mobile"`
-		Token    string `json:"token"`
-		Name     string `json:"name"`
-		Refresh  string `json:"refresh"`
-	}{reg.User.Username(), reg.User.Mobile(), reg.Access, reg.User.DisplayName(), reg.Refresh})
-}
-
-type tokenResponse struct {
-	Token string `json:"token"`
-}
-
-// sessionResponse is the original's {"token"} with the refresh token beside it: extra keys
-// do not break the old client.
-type sessionResponse struct {
-	Token   string `json:"token"`
-	Refresh string `json:"refresh"`
-}
-
-// loginResponse adds the client's device token, which it presents in X-Device-Token.
-type loginResponse struct {
-	sessionResponse
-	DeviceToken string `json:"device_token"`
-}
-
-// headerDeviceToken carries the device token of a client that logged in before.
-const headerDeviceToken = "X-Device-Token"
-
-// credentials are the login fields and the device token of a request.
-func credentials(c *fiber.Ctx, body fields) ports.Credentials {
-	return ports.Credentials{Username: body["username"], Password: body["password"], DeviceToken: c.Get(headerDeviceToken)}
-}
-
-func (h handlers) login(c *fiber.Ctx) error {
-	body, err := decodeBody(c, "username", "password")
-	if err != nil {
-		return err
-	}
-	tokens, err := h.accounts.Login(c.UserContext(), h.client(c), credentials(c, body))
-	if err != nil {
-		return err
-	}
-	return writeJSON(c, fiber.StatusOK, loginResponse{sessionResponse{tokens.Access, tokens.Refresh}, tokens.DeviceToken})
-}
-
-func (h handlers) refresh(c *fiber.Ctx) error {
-	body, err := decodeBody(c, "refresh")
-	if err != nil {
-		return err
-	}
-	tokens, err := h.accounts.Refresh(c.UserContext(), body["refresh"])
-	if err != nil {
-		return err
-	}
-	return writeJSON(c, fiber.StatusOK, sessionResponse{tokens.Access, tokens.Refresh})
-}
-
-func (h handlers) logout(c *fiber.Ctx) error {
-	body, err := decodeBody(c, "all")
-	if err != nil {
-		return err
-	}
-	all, err := optionalBoolean(c, "all", body["all"])
-	if err != nil {
-		return err
-	}
-	if err := h.accounts.Logout(c.UserContext(), principal(c), all); err != nil {
-		return err
-	}
-	return c.SendStatus(fiber.StatusNoContent)
-}
-
-func (h handlers) changePassword(c *fiber.Ctx) error {
-	body, err := decodeBody(c, "old_password", "new_password")
-	if err != nil {
-		return err
-	}
-	tokens, err := h.accounts.ChangePassword(c.UserContext(), h.client(c), principal(c), ports.PasswordChange{
-		OldPassword: body["old_password"], NewPassword: body["new_password"],
-	})
-	if err != nil {
-		return err
-	}
-	return writeJSON(c, fiber.StatusOK, sessionResponse{tokens.Access, tokens.Refresh})
-}
-
-func (h handlers) apiToken(c *fiber.Ctx) error {
-	body, err := decodeBody(c, "username", "password")
-	if err != nil {
-		return err
-	}
-	key, err := h.accounts.IssueAPIToken(c.UserContext(), h.client(c), credentials(c, body))
-	if err != nil {
-		return err
-	}
-	return writeJSON(c, fiber.StatusOK, tokenResponse{key})
-}
-
-// authenticated resolves the Authorization header before next; the caller must be known.
-func (h handlers) authenticated(next fiber.Handler) fiber.Handler {
-	return func(c *fiber.Ctx) error {
-		p, err := h.accounts.Authenticate(c.UserContext(), c.Get(fiber.HeaderAuthorization))
-		if err != nil {
-			return err
-		}
-		if p == nil {
-			return domain.ErrNotAuthenticated
-		}
-		c.Locals(principalKey{}, *p)
-		return next(c)
-	}
-}
-
-func principal(c *fiber.Ctx) ports.Principal {
-	p, _ := c.Locals(principalKey{}).(ports.Principal)
-	return p
-}
-
-func (h handlers) profile(c *fiber.Ctx) error {
-	user, err := h.accounts.Profile(c.UserContext(), principal(c))
-	if err != nil {
-		return err
-	}
-	return writeJSON(c, fiber.StatusOK, newProfileResponse(user))
-}
-
-func (h handlers) updateProfile(c *fiber.Ctx) error {
-	body, err := decodeBody(c, "name", "gender", "birthday", "email")
-	if err != nil {
-		return err
-	}
-	user, err := h.accounts.UpdateProfile(c.UserContext(), principal(c), ports.ProfileUpdate{
-		Name: body["name"], Gender: body["gender"], Birthday: body["birthday"], Email: body["email"],
-	})
-	if err != nil {
-		return err
-	}
-	return writeJSON(c, fiber.StatusOK, newProfileResponse(user))
-}
-
-type profileResponse struct {
-	Name     *string `json:"name"`
-	Gender   string  `json:"gender"`
-	Birthday *string `json:"birthday"`
-	Email    *string `json:"email"`
-	Mobile   *string `json:"mobile"`
-}
-
-func newProfileResponse(u *domain.User) profileResponse {
-	return profileResponse{
-		Name:     nullable(u.Name()),
-		Gender:   string(u.Gender()),
-		Birthday: nullable(domain.FormatBirthday(u.Birthday())),
-		Email:    nullable(u.Email()),
-		Mobile:   nullable(u.Mobile()),
-	}
-}
-
-// nullable renders an unset optional field as JSON null.
-func nullable(s string) *string {
-	if s == "" {
-		return nil
-	}
-	return &s
 }

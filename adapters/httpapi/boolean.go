@@ -6,7 +6,6 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/phoneauth/phoneauth/domain"
-	"github.com/phoneauth/phoneauth/ports"
 )
 
 // The texts DRF's BooleanField reads as true and as false. A JSON number arrives as its
@@ -25,19 +24,19 @@ var (
 // optionalBoolean reads the field name as DRF's BooleanField(required=False) does: missing
 // is false, and so is an empty value in a form (DRF skips it there); null and any value
 // outside the two lists are field errors.
-func optionalBoolean(c *fiber.Ctx, name string, f ports.Field) (bool, error) {
-	switch f.State {
-	case ports.Missing:
+func optionalBoolean(c *fiber.Ctx, name string, f field) (bool, error) {
+	switch f.state {
+	case missing:
 		return false, nil
-	case ports.Null:
+	case null:
 		return false, domain.FieldErrors{{Field: name, Err: domain.ErrNull}}
-	case ports.Boolean:
-		return f.Value == "true", nil
-	case ports.Text:
+	case boolean:
+		return f.value == "true", nil
+	case text:
 		switch {
-		case booleanTrue[f.Value]:
+		case booleanTrue[f.value]:
 			return true, nil
-		case booleanFalse[f.Value], f.Value == "" && isForm(c):
+		case booleanFalse[f.value], f.value == "" && isForm(c):
 			return false, nil
 		}
 	}

@@ -13,11 +13,10 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/phoneauth/phoneauth/domain"
-	"github.com/phoneauth/phoneauth/ports"
 )
 
 // fields is a request body as named fields, however it was encoded.
-type fields map[string]ports.Field
+type fields map[string]field
 
 // maxLength caps each text field a route reads, in characters after trimming, before any
 // of it reaches a use case or the database: Django's 150 for a username, the contract's
@@ -40,8 +39,8 @@ func decodeBody(c *fiber.Ctx, names ...string) (fields, error) {
 	}
 	var errs domain.FieldErrors
 	for _, name := range names {
-		if f := body[name]; f.State == ports.Text {
-			if err := checkText(f.Value, maxLength[name]); err != nil {
+		if f := body[name]; f.state == text {
+			if err := checkText(f.value, maxLength[name]); err != nil {
 				errs = append(errs, domain.FieldError{Field: name, Err: err})
 			}
 		}
@@ -81,7 +80,7 @@ func decodeFields(c *fiber.Ctx) (fields, error) {
 		return decodeJSON(body)
 	case fiber.MIMEApplicationForm:
 		out := fields{}
-		c.Request().PostArgs().VisitAll(func(k, v []byte) { out[string(k)] = ports.TextField(string(v)) })
+		c.Request().PostArgs().VisitAll(func(k, v []byte) { out[string(k)] = textField(string(v)) })
 		return out, nil
 	case fiber.MIMEMultipartForm:
 		form, err := c.MultipartForm()
@@ -91,7 +90,7 @@ func decodeFields(c *fiber.Ctx) (fields, error) {
 		out := fields{}
 		for k, vs := range form.Value {
 			if len(vs) > 0 {
-				out[k] = ports.TextField(vs[len(vs)-1]) // the last value wins, as in Django's QueryDict
+				out[k] = textField(vs[len(vs)-1]) // the last value wins, as in Django's QueryDict
 			}
 		}
 		return out, nil
@@ -126,15 +125,15 @@ func decodeJSON(body []byte) (fields, error) {
 		}
 		switch v := v.(type) {
 		case nil:
-			out[k] = ports.Field{State: ports.Null}
+			out[k] = field{state: null}
 		case string:
-			out[k] = ports.TextField(v)
+			out[k] = textField(v)
 		case json.Number:
-			out[k] = ports.TextField(v.String()) // DRF's CharField accepts numbers as their text
+			out[k] = textField(v.String()) // DRF's CharField accepts numbers as their text
 		case bool:
-			out[k] = ports.Field{State: ports.Boolean, Value: strconv.FormatBool(v)}
+			out[k] = field{state: boolean, value: strconv.FormatBool(v)}
 		default:
-			out[k] = ports.Field{State: ports.NotText}
+			out[k] = field{state: notText}
 		}
 	}
 	return out, nil
@@ -149,7 +148,7 @@ func markInvalidText(body []byte, out fields) {
 	}
 	for k, v := range raw {
 		if !utf8.Valid(v) && len(v) > 0 && v[0] == '"' {
-			out[k] = ports.TextField(string(v))
+			out[k] = textField(string(v))
 		}
 	}
 }

@@ -28,8 +28,6 @@ const (
 	challengeToken = "Token"
 )
 
-var tokenSlugs = map[string]bool{"token_no_credentials": true, "token_spaces": true, "token_invalid": true}
-
 // errorHandler is the one place where errors become HTTP answers.
 func errorHandler(logger *slog.Logger) fiber.ErrorHandler {
 	return func(c *fiber.Ctx, err error) error {
@@ -54,7 +52,7 @@ func errorHandler(logger *slog.Logger) fiber.ErrorHandler {
 			status := domainStatus(domainErr.Kind())
 			if status == fiber.StatusUnauthorized {
 				challenge := challengeJWT
-				if tokenSlugs[domainErr.Slug()] {
+				if domainErr.Credential() == domain.APIKey {
 					challenge = challengeToken
 				}
 				c.Set(fiber.HeaderWWWAuthenticate, challenge)

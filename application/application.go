@@ -1,15 +1,26 @@
-// Package application holds the use cases of phone sign-up and login. It speaks only
-// domain types and ports; adapters drive it and are driven by it.
+// Package application holds the use cases of phone sign-up and login, one handler each,
+// every handler holding only the ports it uses. It speaks only domain types and ports;
+// adapters drive it and are driven by it.
 package application
 
 import (
-	"context"
-	"fmt"
 	"time"
 
 	"github.com/phoneauth/phoneauth/domain"
 	"github.com/phoneauth/phoneauth/ports"
 )
+
+// New gathers the use cases as inbound adapters see them.
+func New(sendCode *SendCode, register *Register, logIn *LogIn, issueAPIToken *IssueAPIToken, refresh *Refresh,
+	logOut *LogOut, changePassword *ChangePassword, updateProfile *UpdateProfile, authenticate *Authenticate) ports.Application {
+	return ports.Application{
+		Commands: ports.Commands{
+			SendCode: sendCode, Register: register, LogIn: logIn, IssueAPIToken: issueAPIToken, Refresh: refresh,
+			LogOut: logOut, ChangePassword: changePassword, UpdateProfile: updateProfile,
+		},
+		Queries: ports.Queries{Authenticate: authenticate},
+	}
+}
 
 // Config is what the use cases need from configuration.
 type Config struct {
@@ -39,42 +50,4 @@ type Limits struct {
 	CodeDaily     int // code verifications for one mobile per day, across resends
 	LoginAccount  domain.Backoff
 	LoginClientIP domain.Backoff
-}
-
-// Deps are the driven ports the use cases call.
-type Deps struct {
-	Users     ports.UserRepository
-	Codes     ports.CodeRepository
-	Registrar ports.Registrar
-	APITokens ports.APITokenRepository
-	Sessions  ports.SessionRepository
-	Revoked   ports.RevokedTokens
-	SMS       ports.SMSSender
-	Tokens    ports.AccessTokens
-	Passwords ports.PasswordHasher
-	Secrets   ports.Secrets
-	Clock     ports.Clock
-	Limits    ports.LimitStore
-	Observer  ports.Observer
-	Devices   ports.DeviceTokens
-}
-
-// Accounts implements ports.Accounts.
-type Accounts struct {
-	cfg  Config
-	deps Deps
-	// dummyHash is verified when a login names no user, so that an unknown user costs
-	// the same time as a wrong password and does not reveal itself.
-	dummyHash string
-}
-
-var _ ports.Accounts = (*Accounts)(nil)
-
-// NewAccounts builds the use cases.
-func NewAccounts(cfg Config, deps Deps) (*Accounts, error) {
-	dummy, err := deps.Passwords.Hash(context.Background(), "phoneauth timing equaliser")
-	if err != nil {
-		return nil, fmt.Errorf("dummy password hash: %w", err)
-	}
-	return &Accounts{cfg: cfg, deps: deps, dummyHash: dummy}, nil
 }
