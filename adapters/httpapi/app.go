@@ -36,7 +36,7 @@ type Deps struct {
 	Accounts  ports.Accounts
 	Keys      ports.KeySet
 	Readiness ports.Readiness
-	Observer  ports.Observer
+	Observer  RequestObserver
 	Logger    *slog.Logger
 }
 

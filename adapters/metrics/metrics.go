@@ -1,5 +1,6 @@
-// Package metrics counts what the service does, in Prometheus format: it implements
-// ports.Observer and decorates the SMS sender and password hasher ports to time them.
+// Package metrics counts what the service does, in Prometheus format: the events of
+// ports.Observer, the HTTP requests the HTTP adapter reports through Request, and the SMS
+// sends and password hashes of the ports it decorates.
 package metrics
 
 import (
@@ -88,7 +89,7 @@ func (m *Metrics) Code(event domain.CodeEvent) { m.codes.WithLabelValues(string(
 // Login implements ports.Observer.
 func (m *Metrics) Login(outcome domain.LoginOutcome) { m.logins.WithLabelValues(string(outcome)).Inc() }
 
-// Request implements ports.Observer.
+// Request counts one HTTP request and its duration.
 func (m *Metrics) Request(route, method string, status int, elapsed time.Duration) {
 	m.requests.WithLabelValues(route, method, strconv.Itoa(status)).Inc()
 	m.latency.WithLabelValues(route, method).Observe(elapsed.Seconds())
