@@ -14,7 +14,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
-	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/phoneauth/phoneauth/domain"
 	"github.com/phoneauth/phoneauth/ports"
@@ -93,11 +92,6 @@ func (m *Metrics) Login(outcome domain.LoginOutcome) { m.logins.WithLabelValues(
 func (m *Metrics) Request(route, method string, status int, elapsed time.Duration) {
 	m.requests.WithLabelValues(route, method, strconv.Itoa(status)).Inc()
 	m.latency.WithLabelValues(route, method).Observe(elapsed.Seconds())
-}
-
-// Refusals returns how many refusals were counted for reason.
-func (m *Metrics) Refusals(reason domain.LimitReason) float64 {
-	return testutil.ToFloat64(m.refusals.WithLabelValues(string(reason)))
 }
 
 // SMSSender counts each send of a provider by outcome.
