@@ -1,6 +1,8 @@
 package domain
 
-// CodeEvent is what happened to a verification code, for metrics.
+// CodeEvent is something that happened to a verification code: it was issued, or a
+// submission of it was verified, did not match, came after its expiry or after its
+// attempts were used up.
 type CodeEvent string
 
 const (
@@ -11,7 +13,8 @@ const (
 	CodeExhausted  CodeEvent = "exhausted"
 )
 
-// LoginOutcome is how a login attempt ended, for metrics.
+// LoginOutcome is how a login attempt ended: it succeeded, its credentials were wrong, or
+// a login limit refused it.
 type LoginOutcome string
 
 const (

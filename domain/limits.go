@@ -107,7 +107,9 @@ func throttled(wait time.Duration) error {
 	return ErrThrottled.WithParam(strconv.Itoa(max(seconds, 1)))
 }
 
-// LimitReason names why a request was refused by a limit, for metrics.
+// LimitReason names the limit that refused a request: the resend interval, a quota of the
+// mobile, the client IP or the whole service, the allowed prefixes, the wrong codes of a
+// day, or the login limits of an account, a client IP or a device.
 type LimitReason string
 
 const (

@@ -104,14 +104,12 @@ type CounterChange struct {
 	Change func(*domain.Counter) error
 }
 
-// Observer is told what happens, for metrics. Calls must be cheap and safe for
-// concurrent use.
+// Observer is told the events of the use cases: a limit refused a request, something
+// happened to a code, a login ended. Calls must be cheap and safe for concurrent use.
 type Observer interface {
 	Refused(reason domain.LimitReason)
 	Code(event domain.CodeEvent)
 	Login(outcome domain.LoginOutcome)
-	// Request is one HTTP request: its route pattern, method, status and duration.
-	Request(route, method string, status int, elapsed time.Duration)
 }
 
 // Readiness tells whether the service can serve: its database reachable and migrated.

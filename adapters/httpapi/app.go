@@ -35,7 +35,7 @@ type Deps struct {
 	App       ports.Application
 	Keys      ports.KeySet
 	Readiness ports.Readiness
-	Observer  ports.Observer
+	Observer  RequestObserver
 	Logger    *slog.Logger
 }
 

@@ -1,5 +1,6 @@
-// Package metrics counts what the service does, in Prometheus format: it implements
-// ports.Observer and decorates the SMS sender and password hasher ports to time them.
+// Package metrics counts what the service does, in Prometheus format: the events of
+// ports.Observer, the HTTP requests the HTTP adapter reports through Request, and the SMS
+// sends and password hashes of the ports it decorates.
 package metrics
 
 import (
@@ -13,7 +14,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
-	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/phoneauth/phoneauth/domain"
 	"github.com/phoneauth/phoneauth/ports"
@@ -88,15 +88,10 @@ func (m *Metrics) Code(event domain.CodeEvent) { m.codes.WithLabelValues(string(
 // Login implements ports.Observer.
 func (m *Metrics) Login(outcome domain.LoginOutcome) { m.logins.WithLabelValues(string(outcome)).Inc() }
 
-// Request implements ports.Observer.
+// Request counts one HTTP request and its duration.
 func (m *Metrics) Request(route, method string, status int, elapsed time.Duration) {
 	m.requests.WithLabelValues(route, method, strconv.Itoa(status)).Inc()
 	m.latency.WithLabelValues(route, method).Observe(elapsed.Seconds())
-}
-
-// Refusals returns how many refusals were counted for reason.
-func (m *Metrics) Refusals(reason domain.LimitReason) float64 {
-	return testutil.ToFloat64(m.refusals.WithLabelValues(string(reason)))
 }
 
 // SMSSender counts each send of a provider by outcome.

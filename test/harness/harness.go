@@ -15,6 +15,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -26,7 +27,6 @@ import (
 	"go.uber.org/fx/fxtest"
 
 	"github.com/phoneauth/phoneauth/adapters/httpapi"
-	"github.com/phoneauth/phoneauth/adapters/metrics"
 	"github.com/phoneauth/phoneauth/adapters/sms"
 	"github.com/phoneauth/phoneauth/bootstrap"
 	"github.com/phoneauth/phoneauth/ports"
@@ -44,7 +44,6 @@ type Harness struct {
 	App     *fiber.App
 	SMS     *sms.Fake
 	Clock   *contract.TestClock
-	Metrics *metrics.Metrics
 	app     *fxtest.App
 	stopped bool
 	log     *SyncBuffer
@@ -83,7 +82,7 @@ func Start(t testing.TB, env map[string]string, fake *sms.Fake, clock *contract.
 	opts := []fx.Option{
 		bootstrap.Options(cfg, logger),
 		fx.Replace(fx.Annotate(clock, fx.As(new(ports.Clock)))),
-		fx.Populate(&h.App, &h.Metrics),
+		fx.Populate(&h.App),
 		fx.NopLogger,
 	}
 	if fake != nil {
@@ -209,6 +208,27 @@ func (h *Harness) Serve() string {
 	go func() { _ = h.App.Listener(httpapi.LingeringListener(ln)) }()
 	h.t.Cleanup(func() { _ = h.App.Shutdown() })
 	return ln.Addr().String()
+}
+
+// Metric reads one series from /metrics, as a scraper does: its name, and its labels as
+// /metrics prints them (sorted by name), such as `reason="ip_hourly"`, or "" for none.
+// A series not printed is 0: a counter appears when it is first counted.
+func (h *Harness) Metric(name, labels string) float64 {
+	h.t.Helper()
+	r := h.Request(http.MethodGet, "/metrics", nil)
+	require.Equal(h.t, http.StatusOK, r.Status, "/metrics is on the app's address unless METRICS_ADDR is set")
+	series := name
+	if labels != "" {
+		series += "{" + labels + "}"
+	}
+	for _, line := range strings.Split(string(r.Body), "\n") {
+		if value, ok := strings.CutPrefix(line, series+" "); ok {
+			v, err := strconv.ParseFloat(value, 64)
+			require.NoError(h.t, err, "%s", line)
+			return v
+		}
+	}
+	return 0
 }
 
 func (h *Harness) Post(path string, body any, headers ...string) Response {

@@ -7,7 +7,6 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/phoneauth/phoneauth/domain"
 	"github.com/phoneauth/phoneauth/test/harness"
 	"github.com/phoneauth/phoneauth/test/testdb"
 )
@@ -86,7 +85,7 @@ func TestADeviceThatFailsTooOftenIsLocked(t *testing.T) {
 		require.Equal(t, http.StatusBadRequest, loginFrom(h, fmt.Sprintf("203.0.113.%d", i+1), mobile, "wrong guess", stolen).Status)
 	}
 	throttled(t, loginFrom(h, "203.0.113.9", mobile, "correct horse", stolen), 1)
-	require.Equal(t, 1.0, h.Metrics.Refusals(domain.LimitLoginDevice))
+	require.Equal(t, 1.0, h.Metric("phoneauth_limit_refusals_total", `reason="login_device"`))
 	// Neither the account nor the IPs paid for the device's failures.
 	require.Equal(t, http.StatusOK, loginFrom(h, "198.51.100.41", mobile, "correct horse", "").Status)
 }

@@ -9,7 +9,6 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/phoneauth/phoneauth/domain"
 	"github.com/phoneauth/phoneauth/test/harness"
 )
 
@@ -50,7 +49,7 @@ func TestTenThousandGuessesGiveZeroSuccesses(t *testing.T) {
 	require.Zero(t, successes)
 	require.LessOrEqual(t, verified, 20*len(days), "at most SMS_DAILY_FAILURE_LIMIT verifications a day")
 	require.Greater(t, throttled, 9_000)
-	require.Equal(t, float64(throttled), h.Metrics.Refusals(domain.LimitCodeFailures))
+	require.Equal(t, float64(throttled), h.Metric("phoneauth_limit_refusals_total", `reason="code_failures"`))
 }
 
 func lastCode(t *testing.T, h *harness.Harness) string {
@@ -111,7 +110,7 @@ func TestLoginBackoffPerAccount(t *testing.T) {
 		h.Clock.Advance(time.Duration(wait) * time.Second)
 		harness.Expect(t, login(h, mobile, "wrong horse", from("198.51.100.3")...), http.StatusBadRequest, invalid)
 	}
-	require.Equal(t, 8.0, h.Metrics.Refusals(domain.LimitLoginAccount))
+	require.Equal(t, 8.0, h.Metric("phoneauth_limit_refusals_total", `reason="login_account"`))
 
 	// A success resets the account: the next failure is free again.
 	h.Clock.Advance(16 * time.Second)
@@ -154,7 +153,7 @@ func TestLoginBackoffPerIP(t *testing.T) {
 		require.Equal(t, http.StatusBadRequest, login(h, fmt.Sprintf("nobody%d", i), "guess", from("203.0.113.9")...).Status)
 	}
 	throttled(t, login(h, mobile, "correct horse", from("203.0.113.9")...), 1)
-	require.Equal(t, 1.0, h.Metrics.Refusals(domain.LimitLoginIP))
+	require.Equal(t, 1.0, h.Metric("phoneauth_limit_refusals_total", `reason="login_ip"`))
 	// Other clients are not affected.
 	h.Login(mobile, "correct horse")
 }

@@ -11,7 +11,6 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/phoneauth/phoneauth/domain"
 	"github.com/phoneauth/phoneauth/test/harness"
 )
 
@@ -42,7 +41,7 @@ func TestMobileDailyLimit(t *testing.T) {
 	}
 	throttled(t, h.Post("/code/", map[string]any{"mobile": mobile}), secondsToNextDay(h.Clock.Now()))
 	require.Len(t, h.SMS.Outbox(), 3)
-	require.Equal(t, 1.0, h.Metrics.Refusals(domain.LimitMobileDaily))
+	require.Equal(t, 1.0, h.Metric("phoneauth_limit_refusals_total", `reason="mobile_daily"`))
 
 	// Another mobile is not affected; the next day the mobile may ask again.
 	h.RequestCode(harness.NewMobile())
@@ -59,7 +58,7 @@ func TestIPHourlyLimit(t *testing.T) {
 	now := h.Clock.Now()
 	wait := int(now.Truncate(time.Hour).Add(time.Hour).Sub(now) / time.Second)
 	throttled(t, h.Post("/code/", map[string]any{"mobile": harness.NewMobile()}, from("203.0.113.7")...), wait)
-	require.Equal(t, 1.0, h.Metrics.Refusals(domain.LimitIPHourly))
+	require.Equal(t, 1.0, h.Metric("phoneauth_limit_refusals_total", `reason="ip_hourly"`))
 
 	// Another client is not affected, and a client cannot pick its IP: the address is
 	// read from the right of X-Forwarded-For, past the trusted proxy only.
@@ -82,7 +81,7 @@ func TestAllowedPrefixes(t *testing.T) {
 	harness.Expect(t, h.Post("/code/", map[string]any{"mobile": "13800000000"}, "Accept-Language", "zh-hans"), http.StatusBadRequest,
 		`{"mobile": ["不支持向该国家或地区的号码发送短信"]}`)
 	require.Empty(t, h.SMS.Outbox(), "nothing paid for")
-	require.Equal(t, 2.0, h.Metrics.Refusals(domain.LimitPrefix))
+	require.Equal(t, 2.0, h.Metric("phoneauth_limit_refusals_total", `reason="prefix"`))
 	h.RequestCode("13900000000")
 	h.RequestCode("15000000000")
 }
@@ -95,7 +94,7 @@ func TestGlobalHourlyLimit(t *testing.T) {
 	}
 	r := h.Post("/code/", map[string]any{"mobile": harness.NewMobile()}, from("198.51.100.1")...)
 	require.Equal(t, http.StatusTooManyRequests, r.Status)
-	require.Equal(t, 1.0, h.Metrics.Refusals(domain.LimitGlobalHourly))
+	require.Equal(t, 1.0, h.Metric("phoneauth_limit_refusals_total", `reason="global_hourly"`))
 	require.Len(t, h.SMS.Outbox(), 3)
 	h.Clock.Advance(time.Hour)
 	require.Equal(t, http.StatusCreated, h.Post("/code/", map[string]any{"mobile": harness.NewMobile()}, from("198.51.100.1")...).Status)
