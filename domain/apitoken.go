@@ -3,6 +3,7 @@ package domain
 import "time"
 
 // APIToken is an opaque token for `Authorization: Token <key>`, stored as a hash of its key.
+// It is a plain value: it never changes once issued, it is only revoked.
 type APIToken struct {
 	KeyHash   []byte
 	UserID    int64

@@ -132,7 +132,7 @@ var (
 	ErrStoreUnavailable = newError(KindUnavailable, "store_unavailable")
 )
 
-// FieldError ties an Error to the request field it is about.
+// FieldError ties an Error to the request field it is about: a plain value, an answer.
 type FieldError struct {
 	Field string
 	Err   *Error

@@ -17,7 +17,8 @@ func LimitKey(kind, subject string) string {
 }
 
 // Counter is the state of one limit, stored under a key shared by every replica:
-// N events counted since At. Its methods implement the two kinds of limit.
+// N events counted since At. Its methods implement the two kinds of limit; its fields are
+// open because the limit store reads and writes them as a row.
 type Counter struct {
 	N  int
 	At time.Time
@@ -46,9 +47,9 @@ func (c *Counter) GiveBack(now time.Time, window time.Duration) {
 	}
 }
 
-// Backoff is how long consecutive login failures must wait: nothing for the first
-// Free failures, then Base doubling up to Max; after HardLimit failures, HardWait per attempt.
-// Failures older than ForgetAfter (when set) no longer count.
+// Backoff, configuration set once at start, is how long consecutive login failures must
+// wait: nothing for the first Free failures, then Base doubling up to Max; after HardLimit
+// failures, HardWait per attempt. Failures older than ForgetAfter (when set) no longer count.
 type Backoff struct {
 	Free        int
 	Base, Max   time.Duration

@@ -5,7 +5,7 @@ import (
 	"unicode/utf8"
 )
 
-// PasswordPolicy is what a new password must satisfy.
+// PasswordPolicy is what a new password must satisfy: configuration, set once at start.
 type PasswordPolicy struct{ MinLength int }
 
 // Check returns ErrPasswordTooShort (with the minimum as param) for a short password.

@@ -3,7 +3,8 @@ package domain
 import "time"
 
 // Session is one login. Its refresh tokens form a chain: each use retires the token and
-// issues the next, so a retired token presented again can only be a stolen copy.
+// issues the next, so a retired token presented again can only be a stolen copy. It is a
+// plain value: what may happen to it is RefreshPolicy's rule, and stores change it.
 type Session struct {
 	ID        string
 	UserID    int64
@@ -11,7 +12,8 @@ type Session struct {
 	Revoked   bool
 }
 
-// RefreshToken is one link of a session's chain, stored as a hash of its key.
+// RefreshToken is one link of a session's chain, stored as a hash of its key: a plain
+// value, judged by RefreshPolicy.
 type RefreshToken struct {
 	KeyHash  []byte
 	Session  string
@@ -19,7 +21,8 @@ type RefreshToken struct {
 	Retired  bool
 }
 
-// RefreshPolicy bounds a session: Idle since the last refresh, Max since the login.
+// RefreshPolicy bounds a session: Idle since the last refresh, Max since the login. It is
+// configuration, set once at start.
 type RefreshPolicy struct {
 	Idle, Max time.Duration
 }

@@ -2,7 +2,8 @@ package domain
 
 import "time"
 
-// AccessClaims is what a verified access token (JWT) says about its holder.
+// AccessClaims is what a verified access token (JWT) says about its holder: a plain value,
+// read from a signed token that nobody can change.
 type AccessClaims struct {
 	UserID int64
 	// Version is the user's token version when the token was issued; tokens from the

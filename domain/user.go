@@ -55,7 +55,8 @@ func NewUser(mobile Mobile, passwordHash string, joined time.Time) (*User, error
 	}, nil
 }
 
-// UserRecord is a stored user's fields, for persistence adapters.
+// UserRecord is what UnmarshalUserFromDatabase rebuilds a user from: a plain value, since
+// only a persistence adapter fills it, from what the domain once produced.
 type UserRecord struct {
 	ID           int64
 	Username     string
@@ -85,15 +86,6 @@ func UnmarshalUserFromDatabase(r UserRecord) *User {
 		active:       r.Active,
 		dateJoined:   r.DateJoined.UTC(),
 		tokenVersion: r.TokenVersion,
-	}
-}
-
-// Record returns the user's fields for persistence adapters.
-func (u *User) Record() UserRecord {
-	return UserRecord{
-		ID: u.id, Username: u.username, Mobile: u.mobile, PasswordHash: u.passwordHash,
-		Name: u.name, Gender: u.gender, Birthday: u.birthday, Email: u.email,
-		Active: u.active, DateJoined: u.dateJoined, TokenVersion: u.tokenVersion,
 	}
 }
 
@@ -130,7 +122,8 @@ func (u *User) DisplayName() string {
 }
 
 // ProfileChange lists the profile fields a client sent; nil means "not sent",
-// an empty string clears an optional field.
+// an empty string clears an optional field. It is a plain value: a request, which
+// User.ChangeProfile checks.
 type ProfileChange struct {
 	Name     *string
 	Gender   *string

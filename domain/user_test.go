@@ -21,7 +21,7 @@ func newUser(t *testing.T) *domain.User {
 func TestNewUserDefaults(t *testing.T) {
 	u := newUser(t)
 	if u.Username() != "13800000000" || u.Mobile() != "13800000000" || u.Gender() != domain.GenderFemale || !u.Active() {
-		t.Fatalf("unexpected user %+v", u.Record())
+		t.Fatalf("unexpected user %+v", *u)
 	}
 	if u.DisplayName() != "13800000000" {
 		t.Fatalf("DisplayName = %q, want the username when no name is set", u.DisplayName())
@@ -48,7 +48,7 @@ func TestChangeProfile(t *testing.T) {
 		t.Fatal(err)
 	}
 	if u.Name() != name || u.Gender() != domain.GenderMale || domain.FormatBirthday(u.Birthday()) != birthday || u.Email() != email {
-		t.Fatalf("unexpected user %+v", u.Record())
+		t.Fatalf("unexpected user %+v", *u)
 	}
 	if u.DisplayName() != name {
 		t.Fatalf("DisplayName = %q", u.DisplayName())

@@ -106,9 +106,8 @@ func (s *Store) Update(_ context.Context, id int64, change func(*domain.User) er
 	if err := change(u); err != nil {
 		return nil, err
 	}
-	next := u.Record()
-	r.Name, r.Gender, r.Birthday, r.Email = next.Name, next.Gender, next.Birthday, next.Email
-	r.PasswordHash, r.TokenVersion = next.PasswordHash, next.TokenVersion
+	r.Name, r.Gender, r.Birthday, r.Email = u.Name(), u.Gender(), u.Birthday(), u.Email()
+	r.PasswordHash, r.TokenVersion = u.PasswordHash(), u.TokenVersion()
 	s.users[id] = r
 	return domain.UnmarshalUserFromDatabase(r), nil
 }
@@ -171,7 +170,7 @@ func (s *Store) Register(_ context.Context, mobile string, decide func(*domain.V
 		s.keepCode(mobile, e, code)
 		return nil, err
 	}
-	r := user.Record()
+	r := record(user)
 	if _, ok := s.usernames[r.Username]; ok {
 		return nil, domain.ErrUserExists
 	}
@@ -255,3 +254,12 @@ var _ ports.Readiness = (*Store)(nil)
 
 // Ready implements ports.Readiness: memory is always there.
 func (s *Store) Ready(context.Context) error { return nil }
+
+// record is what the store keeps of a user: a copy, which no caller shares.
+func record(u *domain.User) domain.UserRecord {
+	return domain.UserRecord{
+		ID: u.ID(), Username: u.Username(), Mobile: u.Mobile(), PasswordHash: u.PasswordHash(),
+		Name: u.Name(), Gender: u.Gender(), Birthday: u.Birthday(), Email: u.Email(),
+		Active: u.Active(), DateJoined: u.DateJoined(), TokenVersion: u.TokenVersion(),
+	}
+}

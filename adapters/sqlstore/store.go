@@ -94,21 +94,20 @@ type userRow struct {
 }
 
 func userRowFrom(u *domain.User) userRow {
-	r := u.Record()
 	row := userRow{
-		ID:           r.ID,
-		Username:     r.Username,
-		Mobile:       sql.NullString{String: r.Mobile, Valid: r.Mobile != ""},
-		PasswordHash: r.PasswordHash,
-		Name:         r.Name,
-		Gender:       string(r.Gender),
-		Email:        r.Email,
-		Active:       r.Active,
-		DateJoined:   r.DateJoined.UnixMilli(),
-		TokenVersion: r.TokenVersion,
+		ID:           u.ID(),
+		Username:     u.Username(),
+		Mobile:       sql.NullString{String: u.Mobile(), Valid: u.Mobile() != ""},
+		PasswordHash: u.PasswordHash(),
+		Name:         u.Name(),
+		Gender:       string(u.Gender()),
+		Email:        u.Email(),
+		Active:       u.Active(),
+		DateJoined:   u.DateJoined().UnixMilli(),
+		TokenVersion: u.TokenVersion(),
 	}
-	if !r.Birthday.IsZero() {
-		row.Birthday = sql.NullString{String: r.Birthday.Format(birthdayLayout), Valid: true}
+	if !u.Birthday().IsZero() {
+		row.Birthday = sql.NullString{String: u.Birthday().Format(birthdayLayout), Valid: true}
 	}
 	return row
 }

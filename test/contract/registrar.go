@@ -44,7 +44,7 @@ func Registrar(t *testing.T, newStore func(t *testing.T) Store) {
 		got, err := s.ByLogin(t.Context(), m)
 		require.NoError(t, err)
 		assert.Equal(t, created.ID(), got.ID())
-		assertUser(t, created.Record(), got)
+		assertUser(t, record(created), got)
 
 		code := peekCode(t, s, m)
 		require.NotNil(t, code)

@@ -105,7 +105,7 @@ func AccessTokens(t *testing.T, alg string, newTokens func(t *testing.T, keys Ac
 		for _, id := range []int64{1, 42, 1<<53 + 1} {
 			for _, version := range []int{0, 1, 7} {
 				for _, session := range []string{"", "family-9f86d081884c7d65"} {
-					token, err := h.tokens.Issue(jwtVersionedUser(id, version), session)
+					token, err := h.tokens.Issue(jwtVersionedUser(id, "", version), session)
 					require.NoError(t, err)
 					payload := jwtSegment(t, token, 1)
 					var jti string
@@ -142,7 +142,7 @@ func AccessTokens(t *testing.T, alg string, newTokens func(t *testing.T, keys Ac
 	t.Run("HeaderAndPayloadAreDjangoRESTFrameworkJWTs", func(t *testing.T) {
 		t.Parallel()
 		h := setup(t, nil)
-		token, err := h.tokens.Issue(jwtVersionedUser(42, 3), "")
+		token, err := h.tokens.Issue(jwtVersionedUser(42, "", 3), "")
 		require.NoError(t, err)
 
 		header := jwtSegment(t, token, 0)
@@ -607,18 +607,16 @@ func requireJWTError(t *testing.T, tokens ports.AccessTokens, token string, want
 }
 
 func jwtUser(id int64, email string) *domain.User {
-	return domain.UnmarshalUserFromDatabase(domain.UserRecord{
-		ID: id, Username: "13800000000", Mobile: "13800000000", PasswordHash: "unused",
-		Gender: domain.GenderFemale, Email: email, Active: true,
-		DateJoined: time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC),
-	})
+	return jwtVersionedUser(id, email, 0)
 }
 
 // jwtVersionedUser is a user whose password changed version times.
-func jwtVersionedUser(id int64, version int) *domain.User {
-	r := jwtUser(id, "").Record()
-	r.TokenVersion = version
-	return domain.UnmarshalUserFromDatabase(r)
+func jwtVersionedUser(id int64, email string, version int) *domain.User {
+	return domain.UnmarshalUserFromDatabase(domain.UserRecord{
+		ID: id, Username: "13800000000", Mobile: "13800000000", PasswordHash: "unused",
+		Gender: domain.GenderFemale, Email: email, Active: true,
+		DateJoined: time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC), TokenVersion: version,
+	})
 }
 
 // jwtSegment decodes part i (0 header, 1 payload) of token as a JSON object.
