@@ -1,7 +1,7 @@
 // Package djangoimport reads the accounts of a running MxShop (Django) database so that
 // phoneauth can import them: users with their password hashes and profiles, and DRF's
 // opaque tokens. It only reads, in one read-only transaction, and writes nowhere; storing
-// what it returns is the store's job.
+// what it returns is the import use case's job (application.ImportAccounts).
 //
 // What it assumes of the source schema, MxShop's as its migrations made it:
 //
