@@ -8,10 +8,11 @@ import (
 	"io"
 	"time"
 
+	"github.com/phoneauth/phoneauth/adapters/clock"
 	"github.com/phoneauth/phoneauth/adapters/djangoimport"
 	"github.com/phoneauth/phoneauth/adapters/secret"
 	"github.com/phoneauth/phoneauth/adapters/sqlstore"
-	"github.com/phoneauth/phoneauth/domain"
+	"github.com/phoneauth/phoneauth/application"
 )
 
 // importDjango copies the users (with their Django password hashes, upgraded at each
@@ -48,55 +49,20 @@ func importDjango(ctx context.Context, cfg Config, args []string, stdout io.Writ
 			return err
 		}
 	}
-	store := sqlstore.NewStore(db)
-
-	var users, tokens importCount
-	for _, u := range source.Users {
-		created, err := store.ImportUser(ctx, u)
-		if errors.Is(err, domain.ErrUserExists) {
-			fmt.Fprintf(stdout, "user %d skipped: its username or mobile belongs to another user\n", u.ID)
-			users.skipped++
-			continue
-		}
-		if err != nil {
-			return fmt.Errorf("import-django: user %d: %w", u.ID, err)
-		}
-		users.add(created)
+	// API keys are hashed without a key (they are random already), so no secret is needed.
+	accounts := application.NewImportAccounts(cfg.APITokenTTL, sqlstore.NewStore(db), secret.New(nil), clock.System{})
+	report, err := accounts.Import(ctx, source.Users, source.Tokens)
+	for _, id := range report.SkippedUsers {
+		fmt.Fprintf(stdout, "user %d skipped: its username or mobile belongs to another user\n", id)
 	}
-	if err := store.FinishImport(ctx); err != nil {
-		return err
+	if err != nil {
+		return fmt.Errorf("import-django: %w", err)
 	}
-	// DRF tokens never expired; here they live API_TOKEN_TTL from the import, stored hashed.
-	expires := time.Now().UTC().Add(cfg.APITokenTTL)
-	hasher := secret.New(nil) // API keys are hashed without a key: they are random already
-	for _, t := range source.Tokens {
-		created, err := store.ImportAPIToken(ctx, domain.APIToken{
-			KeyHash: hasher.APIKeyHash(t.Key), UserID: t.UserID, CreatedAt: t.Created.UTC(), ExpiresAt: expires,
-		})
-		if errors.Is(err, domain.ErrUserNotFound) { // its user was skipped
-			tokens.skipped++
-			continue
-		}
-		if err != nil {
-			return fmt.Errorf("import-django: a token of user %d: %w", t.UserID, err)
-		}
-		tokens.add(created)
-	}
-	fmt.Fprintf(stdout, "users:  %s\ntokens: %s\n", users, tokens)
+	fmt.Fprintf(stdout, "users:  %s\ntokens: %s\n", importCount(report.Users), importCount(report.Tokens))
 	return nil
 }
 
-// importCount tallies one kind of record.
-type importCount struct{ imported, present, skipped int }
-
-func (c *importCount) add(created bool) {
-	if created {
-		c.imported++
-	} else {
-		c.present++
-	}
-}
-
-func (c importCount) String() string {
-	return fmt.Sprintf("%d imported, %d already present, %d skipped", c.imported, c.present, c.skipped)
+// importCount prints one kind of record's tally.
+func importCount(c application.ImportCount) string {
+	return fmt.Sprintf("%d imported, %d already present, %d skipped", c.Imported, c.Present, c.Skipped)
 }

@@ -1,7 +1,7 @@
 // Package djangoimport reads the accounts of a running MxShop (Django) database so that
 // phoneauth can import them: users with their password hashes and profiles, and DRF's
 // opaque tokens. It only reads, in one read-only transaction, and writes nowhere; storing
-// what it returns is the store's job.
+// what it returns is the import use case's job (application.ImportAccounts).
 //
 // What it assumes of the source schema, MxShop's as its migrations made it:
 //
@@ -38,19 +38,12 @@ import (
 	"github.com/phoneauth/phoneauth/domain"
 )
 
-// Token is one of DRF's opaque tokens, whose key the client holds.
-type Token struct {
-	// Key is the 40 hex characters DRF stored in clear; the importer must store a hash.
-	Key     string
-	UserID  int64
-	Created time.Time // UTC
-}
-
 // Source is what an MxShop database holds for phoneauth, ordered by user id.
 type Source struct {
 	Users []domain.UserRecord
-	// Tokens is empty when the database has no authtoken_token table.
-	Tokens []Token
+	// Tokens are DRF's: Key is the 40 hex characters DRF stored in clear, Created is UTC.
+	// Empty when the database has no authtoken_token table.
+	Tokens []domain.ImportedAPIToken
 }
 
 // Options tune how the source is read; the zero value suits a shop that ran with
@@ -171,7 +164,7 @@ func readUsers(ctx context.Context, tx *sql.Tx, loc *time.Location) ([]domain.Us
 	return users, nil
 }
 
-func readTokens(ctx context.Context, tx *sql.Tx, loc *time.Location) ([]Token, error) {
+func readTokens(ctx context.Context, tx *sql.Tx, loc *time.Location) ([]domain.ImportedAPIToken, error) {
 	rows, err := tx.QueryContext(ctx, `SELECT "key", user_id, created FROM authtoken_token ORDER BY user_id, "key"`)
 	if err != nil {
 		return nil, fmt.Errorf("djangoimport: reading authtoken_token: %w", err)
@@ -181,10 +174,10 @@ func readTokens(ctx context.Context, tx *sql.Tx, loc *time.Location) ([]Token, e
 	if err != nil {
 		return nil, fmt.Errorf("djangoimport: reading authtoken_token: %w", err)
 	}
-	var tokens []Token
+	var tokens []domain.ImportedAPIToken
 	for rows.Next() {
 		var (
-			t       Token
+			t       domain.ImportedAPIToken
 			created any
 		)
 		if err := rows.Scan(&t.Key, &t.UserID, &created); err != nil {

@@ -70,7 +70,7 @@ var wantUsers = []domain.UserRecord{
 	},
 }
 
-var wantTokens = []djangoimport.Token{
+var wantTokens = []domain.ImportedAPIToken{
 	{Key: "0123456789abcdef0123456789abcdef01234567", UserID: 1, Created: time.Date(2019, 3, 5, 0, 0, 0, 0, time.UTC)},
 	{Key: "9944b09199c62bcf9418ad846dd0e4bbdfc6ee4b", UserID: 5, Created: time.Date(2019, 3, 4, 5, 6, 7, 500000000, time.UTC)},
 }

@@ -7,7 +7,10 @@ import (
 	"github.com/uptrace/bun/dialect"
 
 	"github.com/phoneauth/phoneauth/domain"
+	"github.com/phoneauth/phoneauth/ports"
 )
+
+var _ ports.ImportStore = (*Store)(nil)
 
 // ImportUser stores a user from another system with its own id, so that systems which
 // reference user ids keep working. It does nothing when the id exists (imports repeat

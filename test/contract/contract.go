@@ -30,6 +30,7 @@ type Store interface {
 	ports.LimitStore
 	ports.SessionRepository
 	ports.RevokedTokens
+	ports.ImportStore
 }
 
 const (

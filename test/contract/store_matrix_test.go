@@ -60,6 +60,7 @@ func TestRegistrar(t *testing.T)          { runMatrix(t, contract.Registrar) }
 func TestAPITokenRepository(t *testing.T) { runMatrix(t, contract.APITokenRepository) }
 func TestLimitStore(t *testing.T)         { runMatrix(t, contract.LimitStore) }
 func TestSessionRepository(t *testing.T)  { runMatrix(t, contract.SessionRepository) }
+func TestImportStore(t *testing.T)        { runMatrix(t, contract.ImportStore) }
 func TestRevokedTokens(t *testing.T) {
 	runMatrix(t, func(t *testing.T, newStore func(*testing.T) contract.Store) {
 		contract.RevokedTokens(t, func(t *testing.T) ports.RevokedTokens { return newStore(t) })
