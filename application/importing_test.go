@@ -94,7 +94,7 @@ func TestImportAccountsStoresUsersThenTokens(t *testing.T) {
 	for _, want := range users {
 		got, err := store.ByID(t.Context(), want.ID)
 		require.NoError(t, err)
-		assert.Equal(t, want, got.Record(), "stored as read, with its id and Django hash")
+		assert.Equal(t, domain.UnmarshalUserFromDatabase(want), got, "stored as read, with its id and Django hash")
 	}
 	token, err := store.Find(t.Context(), secret.New(nil).APIKeyHash(tokens[0].Key))
 	require.NoError(t, err, "stored under the hash the service looks keys up by")

@@ -23,7 +23,7 @@ func (s *Store) ImportUser(_ context.Context, r domain.UserRecord) (bool, error)
 	if _, ok := s.mobiles[r.Mobile]; ok {
 		return false, domain.ErrUserExists
 	}
-	r = domain.UnmarshalUserFromDatabase(r).Record() // stored as Register stores a user
+	r = record(domain.UnmarshalUserFromDatabase(r)) // stored as Register stores a user
 	s.users[r.ID] = r
 	s.usernames[r.Username] = r.ID
 	if r.Mobile != "" {

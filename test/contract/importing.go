@@ -67,7 +67,7 @@ func ImportStore(t *testing.T, newStore func(t *testing.T) Store) {
 		s := newStore(t)
 		imported := importedUser()
 		importUser(t, s, imported)
-		registered := createUser(t, s, fullRecord()).Record()
+		registered := record(createUser(t, s, fullRecord()))
 		for name, holder := range map[string]domain.UserRecord{"imported": imported, "registered": registered} {
 			sameUsername, sameMobile := importedUser(), importedUser()
 			sameUsername.Username = holder.Username
