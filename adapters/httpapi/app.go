@@ -1,4 +1,4 @@
-// Package httpapi is the Fiber adapter: it serves the MxShop users API over ports.Accounts.
+// Package httpapi is the Fiber adapter: it serves the MxShop users API over the use cases of ports.Application.
 package httpapi
 
 import (
