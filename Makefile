@@ -8,10 +8,16 @@ BENCH_PKGS = $(shell grep -rl --include='*_test.go' '^func Benchmark' . | xargs 
 # Options of the load generator, e.g. LOAD_FLAGS='-c 64 -d 20s' (go run ./test/load -h lists them).
 LOAD_FLAGS ?=
 
+# staticcheck at a pinned version, installed under the ignored bin/ rather than required in
+# go.mod, so that its dependencies do not move the service's. The version is in the path:
+# changing it installs the new one.
+STATICCHECK_VERSION := v0.8.2
+STATICCHECK := bin/staticcheck-$(STATICCHECK_VERSION)/staticcheck
+
 # How long `make test` fuzzes every route (FuzzRoutes); `make fuzz` takes longer by default.
 FUZZTIME ?= 20s
 
-.PHONY: run build test vet fmt fmt-check fuzz bench bench-postgres bench-go
+.PHONY: run build test vet lint fmt fmt-check fuzz bench bench-postgres bench-go
 
 run:
 	$(GO) run $(PKG)
@@ -22,7 +28,7 @@ build:
 # Postgres rows of the test matrices skip when no server answers at 127.0.0.1:5432;
 # REQUIRE_POSTGRES=1 (set by .ci/run) makes them fail instead. -v names every row in the log.
 # The Argon2 copy runs again with -tags purego: its pure-Go block function is what arm64 uses.
-test: fmt-check vet
+test: fmt-check vet lint
 	$(GO) test -count=1 -v ./...
 	$(GO) test -count=1 -run '^$$' -fuzz '^FuzzRoutes$$' -fuzztime $(FUZZTIME) ./test/security/
 	$(GO) test -count=1 -tags purego ./adapters/password/internal/argon2/
@@ -35,6 +41,14 @@ fuzz:
 
 vet:
 	$(GO) vet ./...
+
+# Lints the default build and the purego one (the Argon2 copy differs between them) and
+# reports what holds in both, so that a function used under one build tag is not "unused".
+lint: $(STATICCHECK)
+	printf 'default:\npurego: -tags=purego\n' | $(STATICCHECK) -matrix ./...
+
+$(STATICCHECK):
+	GOBIN=$(CURDIR)/$(@D) $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
 
 fmt:
 	gofmt -w $$(git ls-files '*.go')

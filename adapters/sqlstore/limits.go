@@ -44,7 +44,7 @@ func (s *Store) UpdateCounters(ctx context.Context, changes ...ports.CounterChan
 		var missing []counterRow
 		err := s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
 			var rows []counterRow
-			if err := s.forUpdate(tx.NewSelect().Model(&rows).Where("key IN (?)", bun.In(keys)).Order("key")).Scan(ctx); err != nil {
+			if err := s.forUpdate(tx.NewSelect().Model(&rows).Where("key IN (?)", bun.List(keys)).Order("key")).Scan(ctx); err != nil {
 				return fmt.Errorf("load counters: %w", err)
 			}
 			missing = absent(keys, rows)
