@@ -81,7 +81,7 @@ func fullRecord() domain.UserRecord {
 }
 
 // createUser stores r through Register, with a mobile that has no code.
-func createUser(t *testing.T, s Store, r domain.UserRecord) *domain.User {
+func createUser(t *testing.T, s ports.Registrar, r domain.UserRecord) *domain.User {
 	t.Helper()
 	u, err := s.Register(t.Context(), randomMobile(), func(code *domain.VerifyCode) (*domain.User, error) {
 		if code != nil {
@@ -95,7 +95,7 @@ func createUser(t *testing.T, s Store, r domain.UserRecord) *domain.User {
 }
 
 // saveCode stores a code for mobile as sent at sentAt.
-func saveCode(t *testing.T, s Store, mobile, code string, sentAt time.Time, maxAttempts int) {
+func saveCode(t *testing.T, s ports.CodeRepository, mobile, code string, sentAt time.Time, maxAttempts int) {
 	t.Helper()
 	c, err := domain.NewVerifyCode(parseMobile(t, mobile), codeHash(mobile, code), sentAt, codeTTL, maxAttempts)
 	require.NoError(t, err)
@@ -103,7 +103,7 @@ func saveCode(t *testing.T, s Store, mobile, code string, sentAt time.Time, maxA
 }
 
 // peekCode returns the code Register would hand to decide, leaving it as it is.
-func peekCode(t *testing.T, s Store, mobile string) *domain.VerifyCode {
+func peekCode(t *testing.T, s ports.Registrar, mobile string) *domain.VerifyCode {
 	t.Helper()
 	var seen *domain.VerifyCode
 	_, err := s.Register(t.Context(), mobile, func(code *domain.VerifyCode) (*domain.User, error) {
