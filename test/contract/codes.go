@@ -12,7 +12,8 @@ import (
 )
 
 // CodeRepositoryPorts are what the CodeRepository suite needs: the port, and
-// ports.Registrar, which verifies stored codes and reads them back as a registration sees them.
+// ports.Registrar, which verifies stored codes and reads them back as a registration
+// sees them.
 type CodeRepositoryPorts interface {
 	ports.CodeRepository
 	ports.Registrar
