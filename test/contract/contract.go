@@ -1,6 +1,9 @@
 // Package contract holds one conformance suite per port: exported functions that any
-// implementation's test calls with a factory, as nettest.TestConn does for net.Conn. They
-// assert only what the ports promise.
+// implementation's test calls with a factory, as nettest.TestConn does for net.Conn. A
+// suite takes the port it checks, with the few others through which alone its promises
+// can be observed, and runs each case as a named subtest of its own. The suites assert
+// only what the ports promise. The store suites use fresh random mobiles in every test, so
+// they run in parallel on one shared database without cleaning it.
 package contract
 
 import (
@@ -18,20 +21,6 @@ import (
 	"github.com/phoneauth/phoneauth/domain"
 	"github.com/phoneauth/phoneauth/ports"
 )
-
-// Store is every persistence port at once: users can only be created through Registrar,
-// so the user and token suites need it too. The store suites use fresh random mobiles in
-// every test, so they run in parallel on one shared database without cleaning it.
-type Store interface {
-	ports.UserRepository
-	ports.CodeRepository
-	ports.Registrar
-	ports.APITokenRepository
-	ports.LimitStore
-	ports.SessionRepository
-	ports.RevokedTokens
-	ports.ImportStore
-}
 
 const (
 	codeTTL     = 5 * time.Minute
