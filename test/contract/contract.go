@@ -1,9 +1,9 @@
 // Package contract holds one conformance suite per port: exported functions that any
 // implementation's test calls with a factory, as nettest.TestConn does for net.Conn. A
-// suite takes the port it checks, with the few others through which alone its promises
-// can be observed, and runs each case as a named subtest of its own. The suites assert
-// only what the ports promise. The store suites use fresh random mobiles in every test, so
-// they run in parallel on one shared database without cleaning it.
+// suite takes the port it checks, plus the few ports without which its promises cannot be
+// observed, and runs each case as a named subtest, a function of its own. The suites
+// assert only what the ports promise. The store suites use fresh random mobiles in every
+// test, so they run in parallel on one shared database without cleaning it.
 package contract
 
 import (
