@@ -1,6 +1,9 @@
 // Package contract holds one conformance suite per port: exported functions that any
-// implementation's test calls with a factory, as nettest.TestConn does for net.Conn. They
-// assert only what the ports promise.
+// implementation's test calls with a factory, as nettest.TestConn does for net.Conn. A
+// suite takes the port it checks, plus the few ports without which its promises cannot be
+// observed, and runs each case as a named subtest, a function of its own. The suites
+// assert only what the ports promise. The store suites use fresh random mobiles in every
+// test, so they run in parallel on one shared database without cleaning it.
 package contract
 
 import (
@@ -18,20 +21,6 @@ import (
 	"github.com/phoneauth/phoneauth/domain"
 	"github.com/phoneauth/phoneauth/ports"
 )
-
-// Store is every persistence port at once: users can only be created through Registrar,
-// so the user and token suites need it too. The store suites use fresh random mobiles in
-// every test, so they run in parallel on one shared database without cleaning it.
-type Store interface {
-	ports.UserRepository
-	ports.CodeRepository
-	ports.Registrar
-	ports.APITokenRepository
-	ports.LimitStore
-	ports.SessionRepository
-	ports.RevokedTokens
-	ports.ImportStore
-}
 
 const (
 	codeTTL     = 5 * time.Minute
@@ -81,7 +70,7 @@ func fullRecord() domain.UserRecord {
 }
 
 // createUser stores r through Register, with a mobile that has no code.
-func createUser(t *testing.T, s Store, r domain.UserRecord) *domain.User {
+func createUser(t *testing.T, s ports.Registrar, r domain.UserRecord) *domain.User {
 	t.Helper()
 	u, err := s.Register(t.Context(), randomMobile(), func(code *domain.VerifyCode) (*domain.User, error) {
 		if code != nil {
@@ -95,7 +84,7 @@ func createUser(t *testing.T, s Store, r domain.UserRecord) *domain.User {
 }
 
 // saveCode stores a code for mobile as sent at sentAt.
-func saveCode(t *testing.T, s Store, mobile, code string, sentAt time.Time, maxAttempts int) {
+func saveCode(t *testing.T, s ports.CodeRepository, mobile, code string, sentAt time.Time, maxAttempts int) {
 	t.Helper()
 	c, err := domain.NewVerifyCode(parseMobile(t, mobile), codeHash(mobile, code), sentAt, codeTTL, maxAttempts)
 	require.NoError(t, err)
@@ -103,7 +92,7 @@ func saveCode(t *testing.T, s Store, mobile, code string, sentAt time.Time, maxA
 }
 
 // peekCode returns the code Register would hand to decide, leaving it as it is.
-func peekCode(t *testing.T, s Store, mobile string) *domain.VerifyCode {
+func peekCode(t *testing.T, s ports.Registrar, mobile string) *domain.VerifyCode {
 	t.Helper()
 	var seen *domain.VerifyCode
 	_, err := s.Register(t.Context(), mobile, func(code *domain.VerifyCode) (*domain.User, error) {

@@ -33,82 +33,97 @@ type SMSHarness struct {
 // send fails with domain.ErrSMSUnavailable wrapping the context's error.
 // newHarness is called once per check, so checks run in parallel.
 func SMSSender(t *testing.T, newHarness func(t *testing.T) SMSHarness) {
-	// The code sits in texts as the real template puts it; no error may repeat it.
-	const code = "918273"
-	texts := []string{
-		"【Muxue Fresh Supermarket】Your verification code is " + code + ". If you did not request it, please ignore this message.",
-		"【慕学生鲜】您的验证码是" + code + "。如非本人操作，请忽略本短信",
-		"code=" + code + "&next=/users/?a=1+2%20b#frag; 100% 'quoted' \"double\" <tag> \\ é 🙂",
-		"line one\nline two\r\n\ttabbed " + code,
+	t.Run("DeliversEachMessageOnceExactly", func(t *testing.T) { testDeliversEachMessageOnceExactly(t, newHarness) })
+	t.Run("ConcurrentSendsAreEachDeliveredOnce", func(t *testing.T) { testConcurrentSendsAreEachDeliveredOnce(t, newHarness) })
+	t.Run("RefusalCarriesTheVendorMessage", func(t *testing.T) { testRefusalCarriesTheVendorMessage(t, newHarness) })
+	t.Run("UnavailabilityDeliversNothing", func(t *testing.T) { testUnavailabilityDeliversNothing(t, newHarness) })
+	t.Run("CancelledContextSendsNothing", func(t *testing.T) { testCancelledContextSendsNothing(t, newHarness) })
+}
+
+func testDeliversEachMessageOnceExactly(t *testing.T, newHarness func(t *testing.T) SMSHarness) {
+	t.Parallel()
+	texts := smsTexts()
+	h := newHarness(t)
+	var want []sms.Message
+	for i, text := range texts {
+		mobile := fmt.Sprintf("1380000%04d", i)
+		require.NoError(t, h.Sender.Send(context.Background(), mobile, text))
+		want = append(want, sms.Message{Mobile: mobile, Text: text})
 	}
+	assert.Equal(t, want, h.Delivered())
+}
 
-	t.Run("DeliversEachMessageOnceExactly", func(t *testing.T) {
-		t.Parallel()
-		h := newHarness(t)
-		var want []sms.Message
-		for i, text := range texts {
-			mobile := fmt.Sprintf("1380000%04d", i)
-			require.NoError(t, h.Sender.Send(context.Background(), mobile, text))
-			want = append(want, sms.Message{Mobile: mobile, Text: text})
-		}
-		assert.Equal(t, want, h.Delivered())
-	})
+func testConcurrentSendsAreEachDeliveredOnce(t *testing.T, newHarness func(t *testing.T) SMSHarness) {
+	t.Parallel()
+	texts := smsTexts()
+	h := newHarness(t)
+	const n = 20
+	var want []sms.Message
+	var wg sync.WaitGroup
+	for i := range n {
+		m := sms.Message{Mobile: fmt.Sprintf("1390000%04d", i), Text: texts[i%len(texts)]}
+		want = append(want, m)
+		wg.Go(func() { assert.NoError(t, h.Sender.Send(context.Background(), m.Mobile, m.Text)) })
+	}
+	wg.Wait()
+	assert.ElementsMatch(t, want, h.Delivered())
+}
 
-	t.Run("ConcurrentSendsAreEachDeliveredOnce", func(t *testing.T) {
-		t.Parallel()
-		h := newHarness(t)
-		const n = 20
-		var want []sms.Message
-		var wg sync.WaitGroup
-		for i := range n {
-			m := sms.Message{Mobile: fmt.Sprintf("1390000%04d", i), Text: texts[i%len(texts)]}
-			want = append(want, m)
-			wg.Go(func() { assert.NoError(t, h.Sender.Send(context.Background(), m.Mobile, m.Text)) })
-		}
-		wg.Wait()
-		assert.ElementsMatch(t, want, h.Delivered())
-	})
+func testRefusalCarriesTheVendorMessage(t *testing.T, newHarness func(t *testing.T) SMSHarness) {
+	t.Parallel()
+	texts := smsTexts()
+	h := newHarness(t)
+	if h.Refuse == nil {
+		t.Skip("this provider cannot refuse")
+	}
+	const reason = "参数 mobile 格式不正确 & more"
+	h.Refuse(reason)
+	err := h.Sender.Send(context.Background(), "13800000000", texts[0])
+	require.ErrorIs(t, err, domain.ErrSMSRefused)
+	assert.NotErrorIs(t, err, domain.ErrSMSUnavailable)
+	var de *domain.Error
+	require.ErrorAs(t, err, &de)
+	assert.Equal(t, reason, de.Param())
+	assert.NotContains(t, err.Error(), smsCode, "errors end up in logs")
+	assert.Empty(t, h.Delivered())
+}
 
-	t.Run("RefusalCarriesTheVendorMessage", func(t *testing.T) {
-		t.Parallel()
-		h := newHarness(t)
-		if h.Refuse == nil {
-			t.Skip("this provider cannot refuse")
-		}
-		const reason = "参数 mobile 格式不正确 & more"
-		h.Refuse(reason)
-		err := h.Sender.Send(context.Background(), "13800000000", texts[0])
-		require.ErrorIs(t, err, domain.ErrSMSRefused)
-		assert.NotErrorIs(t, err, domain.ErrSMSUnavailable)
-		var de *domain.Error
-		require.ErrorAs(t, err, &de)
-		assert.Equal(t, reason, de.Param())
-		assert.NotContains(t, err.Error(), code, "errors end up in logs")
-		assert.Empty(t, h.Delivered())
-	})
+func testUnavailabilityDeliversNothing(t *testing.T, newHarness func(t *testing.T) SMSHarness) {
+	t.Parallel()
+	texts := smsTexts()
+	h := newHarness(t)
+	if h.BeUnavailable == nil {
+		t.Skip("this provider cannot be unavailable")
+	}
+	h.BeUnavailable()
+	err := h.Sender.Send(context.Background(), "13800000000", texts[1])
+	require.ErrorIs(t, err, domain.ErrSMSUnavailable)
+	assert.NotErrorIs(t, err, domain.ErrSMSRefused)
+	assert.NotContains(t, err.Error(), smsCode, "errors end up in logs")
+	assert.Empty(t, h.Delivered())
+}
 
-	t.Run("UnavailabilityDeliversNothing", func(t *testing.T) {
-		t.Parallel()
-		h := newHarness(t)
-		if h.BeUnavailable == nil {
-			t.Skip("this provider cannot be unavailable")
-		}
-		h.BeUnavailable()
-		err := h.Sender.Send(context.Background(), "13800000000", texts[1])
-		require.ErrorIs(t, err, domain.ErrSMSUnavailable)
-		assert.NotErrorIs(t, err, domain.ErrSMSRefused)
-		assert.NotContains(t, err.Error(), code, "errors end up in logs")
-		assert.Empty(t, h.Delivered())
-	})
+func testCancelledContextSendsNothing(t *testing.T, newHarness func(t *testing.T) SMSHarness) {
+	t.Parallel()
+	texts := smsTexts()
+	h := newHarness(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	err := h.Sender.Send(ctx, "13800000000", texts[0])
+	require.ErrorIs(t, err, domain.ErrSMSUnavailable)
+	require.ErrorIs(t, err, context.Canceled)
+	assert.Empty(t, h.Delivered())
+}
 
-	t.Run("CancelledContextSendsNothing", func(t *testing.T) {
-		t.Parallel()
-		h := newHarness(t)
-		ctx, cancel := context.WithCancel(context.Background())
-		cancel()
-		err := h.Sender.Send(ctx, "13800000000", texts[0])
-		require.ErrorIs(t, err, domain.ErrSMSUnavailable)
-		require.ErrorIs(t, err, context.Canceled)
-		assert.Empty(t, h.Delivered())
-	})
+// smsCode sits in smsTexts as the real template puts it; no error may repeat it.
+const smsCode = "918273"
+
+// smsTexts are messages with the characters a provider might mangle.
+func smsTexts() []string {
+	return []string{
+		"【Muxue Fresh Supermarket】Your verification code is " + smsCode + ". If you did not request it, please ignore this message.",
+		"【慕学生鲜】您的验证码是" + smsCode + "。如非本人操作，请忽略本短信",
+		"code=" + smsCode + "&next=/users/?a=1+2%20b#frag; 100% 'quoted' \"double\" <tag> \\ é 🙂",
+		"line one\nline two\r\n\ttabbed " + smsCode,
+	}
 }

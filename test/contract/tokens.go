@@ -61,418 +61,453 @@ const (
 //
 // newTokens returns an implementation built with keys whose time is clock's.
 func AccessTokens(t *testing.T, alg string, newTokens func(t *testing.T, keys AccessTokenKeys, clock ports.Clock) AccessTokenIssuer) {
-	start := time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC)
 	method := jwt.GetSigningMethod(alg)
 	require.NotNil(t, method, "unknown algorithm %q", alg)
-	asymmetric := alg != AlgHS256
+	s := &accessTokenSuite{
+		alg:        alg,
+		method:     method,
+		asymmetric: alg != AlgHS256,
+		keys:       jwtKeys(t, alg, 3),
+		start:      time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC),
+		newTokens:  newTokens,
+	}
+
+	t.Run("RoundTrip", func(t *testing.T) { testAccessTokenRoundTrip(t, s) })
+	t.Run("TokenIDsAreUniqueAndRandom", func(t *testing.T) { testTokenIDsAreUniqueAndRandom(t, s) })
+	t.Run("HeaderAndPayloadAreDjangoRESTFrameworkJWTs", func(t *testing.T) { testHeaderAndPayloadAreDjangoRESTFrameworkJWTs(t, s) })
+	t.Run("AnyHolderOfTheVerificationKeyAcceptsTheToken", func(t *testing.T) { testAnyHolderOfTheVerificationKeyAcceptsTheToken(t, s) })
+	t.Run("KeySetPublishesPublicKeysOnly", func(t *testing.T) { testKeySetPublishesPublicKeysOnly(t, s) })
+	t.Run("ExpiresAtExpWithoutLeeway", func(t *testing.T) { testExpiresAtExpWithoutLeeway(t, s) })
+	t.Run("SignatureIsCheckedBeforeExpiry", func(t *testing.T) { testSignatureIsCheckedBeforeExpiry(t, s) })
+	t.Run("TamperedPayloadIsADecodeError", func(t *testing.T) { testTamperedPayloadIsADecodeError(t, s) })
+	t.Run("TamperedSignatureIsADecodeError", func(t *testing.T) { testTamperedSignatureIsADecodeError(t, s) })
+	t.Run("WrongKeyIsADecodeError", func(t *testing.T) { testWrongKeyIsADecodeError(t, s) })
+	t.Run("GarbageIsADecodeError", func(t *testing.T) { testGarbageIsADecodeError(t, s) })
+	t.Run("OtherAlgorithmsAreInvalid", func(t *testing.T) { testOtherAlgorithmsAreInvalid(t, s) })
+	t.Run("UnknownKeyIDIsInvalid", func(t *testing.T) { testUnknownKeyIDIsInvalid(t, s) })
+	t.Run("RotationKeepsListedKeysOnly", func(t *testing.T) { testRotationKeepsListedKeysOnly(t, s) })
+	t.Run("DjangoStyleTokensAreVersionZero", func(t *testing.T) { testDjangoStyleTokensAreVersionZero(t, s) })
+	t.Run("BadClaimsAreInvalid", func(t *testing.T) { testBadClaimsAreInvalid(t, s) })
+}
+
+// accessTokenSuite is what every access-token case knows: the algorithm under test, the
+// keys it has made for it, and how to build an implementation.
+type accessTokenSuite struct {
+	alg        string
+	method     jwt.SigningMethod
+	asymmetric bool
 	// keys[0] signs in every test; keys[1] and keys[2] are other keys of the same kind.
-	keys := jwtKeys(t, alg, 3)
+	keys []any
+	// start is the time every implementation's clock starts at.
+	start     time.Time
+	newTokens func(t *testing.T, keys AccessTokenKeys, clock ports.Clock) AccessTokenIssuer
+}
 
-	// setup builds an implementation signing with signing (keys[0] when nil).
-	setup := func(t *testing.T, signing any, previous ...any) *jwtHarness {
-		if signing == nil {
-			signing = keys[0]
-		}
-		h := &jwtHarness{method: method, signing: signing, verifying: jwtPublic(signing), clock: NewTestClock(start)}
-		k := AccessTokenKeys{Signing: signing}
-		for _, p := range previous {
-			k.Previous = append(k.Previous, jwtPublic(p))
-		}
-		h.tokens = newTokens(t, k, h.clock)
-		// The kid is the implementation's to choose: learn it from a token.
-		token, err := h.tokens.Issue(jwtUser(1, ""), "")
-		require.NoError(t, err)
-		if kid, ok := jwtSegment(t, token, 0)["kid"]; ok {
-			require.NoError(t, json.Unmarshal(kid, &h.kid), "kid is a string")
-		}
-		if asymmetric {
-			require.NotEmpty(t, h.kid, "asymmetric tokens name their key")
-		}
-		return h
+// setup builds an implementation signing with signing (keys[0] when nil).
+func (s *accessTokenSuite) setup(t *testing.T, signing any, previous ...any) *jwtHarness {
+	if signing == nil {
+		signing = s.keys[0]
 	}
-	// valid returns claims a correct token would carry at now.
-	valid := func(now time.Time) jwt.MapClaims {
-		return jwt.MapClaims{
-			"user_id": 42, "username": "13800000000", "exp": now.Add(time.Hour).Unix(), "email": nil,
-			"iat": now.Unix(), "jti": "contract-jti", "ver": 0,
+	h := &jwtHarness{method: s.method, signing: signing, verifying: jwtPublic(signing), clock: NewTestClock(s.start)}
+	k := AccessTokenKeys{Signing: signing}
+	for _, p := range previous {
+		k.Previous = append(k.Previous, jwtPublic(p))
+	}
+	h.tokens = s.newTokens(t, k, h.clock)
+	// The kid is the implementation's to choose: learn it from a token.
+	token, err := h.tokens.Issue(jwtUser(1, ""), "")
+	require.NoError(t, err)
+	if kid, ok := jwtSegment(t, token, 0)["kid"]; ok {
+		require.NoError(t, json.Unmarshal(kid, &h.kid), "kid is a string")
+	}
+	if s.asymmetric {
+		require.NotEmpty(t, h.kid, "asymmetric tokens name their key")
+	}
+	return h
+}
+
+// validClaims returns claims a correct token would carry at now.
+func validClaims(now time.Time) jwt.MapClaims {
+	return jwt.MapClaims{
+		"user_id": 42, "username": "13800000000", "exp": now.Add(time.Hour).Unix(), "email": nil,
+		"iat": now.Unix(), "jti": "contract-jti", "ver": 0,
+	}
+}
+
+func testAccessTokenRoundTrip(t *testing.T, s *accessTokenSuite) {
+	t.Parallel()
+	h := s.setup(t, nil)
+	// 2^53+1 is the first integer a float64 cannot hold: ids must not pass through one.
+	for _, id := range []int64{1, 42, 1<<53 + 1} {
+		for _, version := range []int{0, 1, 7} {
+			for _, session := range []string{"", "family-9f86d081884c7d65"} {
+				token, err := h.tokens.Issue(jwtVersionedUser(id, "", version), session)
+				require.NoError(t, err)
+				payload := jwtSegment(t, token, 1)
+				var jti string
+				require.NoError(t, json.Unmarshal(payload["jti"], &jti), "jti is a string")
+
+				got, err := h.tokens.Verify(token)
+				require.NoError(t, err)
+				assert.Equal(t, domain.AccessClaims{
+					UserID: id, Version: version, ID: jti, Session: session,
+					ExpiresAt: time.Unix(jwtSeconds(t, payload, "exp"), 0).UTC(),
+				}, got)
+			}
 		}
 	}
+}
 
-	t.Run("RoundTrip", func(t *testing.T) {
-		t.Parallel()
-		h := setup(t, nil)
-		// 2^53+1 is the first integer a float64 cannot hold: ids must not pass through one.
-		for _, id := range []int64{1, 42, 1<<53 + 1} {
-			for _, version := range []int{0, 1, 7} {
-				for _, session := range []string{"", "family-9f86d081884c7d65"} {
-					token, err := h.tokens.Issue(jwtVersionedUser(id, "", version), session)
-					require.NoError(t, err)
-					payload := jwtSegment(t, token, 1)
-					var jti string
-					require.NoError(t, json.Unmarshal(payload["jti"], &jti), "jti is a string")
-
-					got, err := h.tokens.Verify(token)
-					require.NoError(t, err)
-					assert.Equal(t, domain.AccessClaims{
-						UserID: id, Version: version, ID: jti, Session: session,
-						ExpiresAt: time.Unix(jwtSeconds(t, payload, "exp"), 0).UTC(),
-					}, got)
-				}
-			}
-		}
-	})
-
-	t.Run("TokenIDsAreUniqueAndRandom", func(t *testing.T) {
-		t.Parallel()
-		h := setup(t, nil)
-		seen := make(map[string]bool)
-		for range 200 {
-			// Same user, same second: only the jti tells the tokens apart.
-			token, err := h.tokens.Issue(jwtUser(42, ""), "s")
-			require.NoError(t, err)
-			claims, err := h.tokens.Verify(token)
-			require.NoError(t, err)
-			// 128 bits are 22 base64url characters or 32 hex digits.
-			assert.GreaterOrEqual(t, len(claims.ID), 22, "jti %q is too short for 128 random bits", claims.ID)
-			assert.False(t, seen[claims.ID], "jti %q repeated", claims.ID)
-			seen[claims.ID] = true
-		}
-	})
-
-	t.Run("HeaderAndPayloadAreDjangoRESTFrameworkJWTs", func(t *testing.T) {
-		t.Parallel()
-		h := setup(t, nil)
-		token, err := h.tokens.Issue(jwtVersionedUser(42, "", 3), "")
+func testTokenIDsAreUniqueAndRandom(t *testing.T, s *accessTokenSuite) {
+	t.Parallel()
+	h := s.setup(t, nil)
+	seen := make(map[string]bool)
+	for range 200 {
+		// Same user, same second: only the jti tells the tokens apart.
+		token, err := h.tokens.Issue(jwtUser(42, ""), "s")
 		require.NoError(t, err)
-
-		header := jwtSegment(t, token, 0)
-		assert.JSONEq(t, strconv.Quote(alg), string(header["alg"]))
-		assert.JSONEq(t, `"JWT"`, string(header["typ"]))
-		if !asymmetric {
-			assert.Len(t, header, 2, "djangorestframework-jwt's header, nothing more")
-		}
-
-		payload := jwtSegment(t, token, 1)
-		assert.Equal(t, "42", string(payload["user_id"]), "user_id is a JSON integer")
-		assert.JSONEq(t, `"13800000000"`, string(payload["username"]))
-		assert.Equal(t, "null", string(payload["email"]), "an unset email is null, as Django serialises it")
-		assert.Equal(t, strconv.FormatInt(start.Unix(), 10), string(payload["iat"]), "iat is the clock's time in whole seconds")
-		assert.Greater(t, jwtSeconds(t, payload, "exp"), start.Unix(), "exp is after iat")
-		assert.Equal(t, "3", string(payload["ver"]), "ver is the user's token version, a JSON integer")
-		assert.NotContains(t, payload, "sid", "no session, no sid")
-
-		token, err = h.tokens.Issue(jwtUser(43, "user@example.com"), "family-1")
-		require.NoError(t, err)
-		payload = jwtSegment(t, token, 1)
-		assert.JSONEq(t, `"user@example.com"`, string(payload["email"]))
-		assert.JSONEq(t, `"family-1"`, string(payload["sid"]))
-		assert.Equal(t, "0", string(payload["ver"]))
-	})
-
-	t.Run("AnyHolderOfTheVerificationKeyAcceptsTheToken", func(t *testing.T) {
-		t.Parallel()
-		h := setup(t, nil)
-		token, err := h.tokens.Issue(jwtUser(42, ""), "")
-		require.NoError(t, err)
-		// The secret for HS256; otherwise the key the JWKS publishes under the token's kid.
-		key := h.verifying
-		if asymmetric {
-			key = jwksKey(t, h.tokens.JWKS(), h.kid)
-		}
-		parsed, err := jwt.Parse(token, func(*jwt.Token) (any, error) { return key, nil },
-			jwt.WithValidMethods([]string{alg}), jwt.WithTimeFunc(h.clock.Now))
-		require.NoError(t, err)
-		assert.True(t, parsed.Valid)
-	})
-
-	t.Run("KeySetPublishesPublicKeysOnly", func(t *testing.T) {
-		t.Parallel()
-		var set struct {
-			Keys []map[string]json.RawMessage `json:"keys"`
-		}
-		if !asymmetric {
-			require.NoError(t, json.Unmarshal(setup(t, nil).tokens.JWKS(), &set))
-			assert.Empty(t, set.Keys, "a shared secret is never published")
-			return
-		}
-		require.NoError(t, json.Unmarshal(setup(t, nil, keys[1]).tokens.JWKS(), &set))
-		require.Len(t, set.Keys, 2, "the signing key and the previous one")
-		for _, k := range set.Keys {
-			for _, member := range []string{"kty", "kid", "alg", "use"} {
-				assert.Contains(t, k, member)
-			}
-			assert.JSONEq(t, `"sig"`, string(k["use"]))
-			// Private members of RFC 7518 §6.2.2, §6.3.2 and §6.4, and RFC 8037 §2.
-			for _, member := range []string{"d", "p", "q", "dp", "dq", "qi", "oth", "k"} {
-				assert.NotContains(t, k, member)
-			}
-		}
-	})
-
-	t.Run("ExpiresAtExpWithoutLeeway", func(t *testing.T) {
-		t.Parallel()
-		h := setup(t, nil)
-		token, err := h.tokens.Issue(jwtUser(42, ""), "")
-		require.NoError(t, err)
-		exp := time.Unix(jwtSeconds(t, jwtSegment(t, token, 1), "exp"), 0)
-
-		h.clock.Set(exp.Add(-time.Second))
-		claims, err := h.tokens.Verify(token)
-		require.NoError(t, err, "valid one second before exp")
-		assert.Equal(t, int64(42), claims.UserID)
-
-		h.clock.Set(exp)
-		requireJWTError(t, h.tokens, token, domain.ErrJWTExpired)
-		h.clock.Advance(24 * time.Hour)
-		requireJWTError(t, h.tokens, token, domain.ErrJWTExpired)
-	})
-
-	t.Run("SignatureIsCheckedBeforeExpiry", func(t *testing.T) {
-		t.Parallel()
-		h := setup(t, nil)
-		claims := valid(start)
-		claims["exp"] = start.Add(-time.Hour).Unix()
-		requireJWTError(t, h.tokens, h.signWith(t, keys[1], claims), domain.ErrJWTDecode)
-	})
-
-	t.Run("TamperedPayloadIsADecodeError", func(t *testing.T) {
-		t.Parallel()
-		h := setup(t, nil)
-		token, err := h.tokens.Issue(jwtUser(42, ""), "")
-		require.NoError(t, err)
-		parts := strings.Split(token, ".")
-		payload, err := base64.RawURLEncoding.DecodeString(parts[1])
-		require.NoError(t, err)
-		forged := strings.Replace(string(payload), `"user_id":42`, `"user_id":1`, 1)
-		require.NotEqual(t, string(payload), forged)
-		parts[1] = base64.RawURLEncoding.EncodeToString([]byte(forged))
-		requireJWTError(t, h.tokens, strings.Join(parts, "."), domain.ErrJWTDecode)
-	})
-
-	t.Run("TamperedSignatureIsADecodeError", func(t *testing.T) {
-		t.Parallel()
-		h := setup(t, nil)
-		token, err := h.tokens.Issue(jwtUser(42, ""), "")
-		require.NoError(t, err)
-		dot := strings.LastIndex(token, ".")
-		// Change a character in the middle: the last one may only carry padding bits.
-		at := dot + 5
-		c := byte('A')
-		if token[at] == 'A' {
-			c = 'B'
-		}
-		requireJWTError(t, h.tokens, token[:at]+string(c)+token[at+1:], domain.ErrJWTDecode)
-		requireJWTError(t, h.tokens, token[:dot+1], domain.ErrJWTDecode)
-	})
-
-	t.Run("WrongKeyIsADecodeError", func(t *testing.T) {
-		t.Parallel()
-		h := setup(t, nil)
-		// Under the right kid, so only the signature is wrong.
-		requireJWTError(t, h.tokens, h.signWith(t, keys[1], valid(start)), domain.ErrJWTDecode)
-
-		other := setup(t, keys[1])
-		token, err := other.tokens.Issue(jwtUser(42, ""), "")
-		require.NoError(t, err)
-		if asymmetric {
-			// Another key has another kid, which names no key here.
-			requireJWTError(t, h.tokens, token, domain.ErrJWTInvalid)
-		} else {
-			requireJWTError(t, h.tokens, token, domain.ErrJWTDecode)
-		}
-	})
-
-	t.Run("GarbageIsADecodeError", func(t *testing.T) {
-		t.Parallel()
-		h := setup(t, nil)
-		claims, err := json.Marshal(valid(start))
-		require.NoError(t, err)
-		for name, token := range map[string]string{
-			"empty":                 "",
-			"word":                  "garbage",
-			"two segments":          "eyJhbGciOiJIUzI1NiJ9.eyJ1c2VyX2lkIjo0Mn0",
-			"four segments":         "a.b.c.d",
-			"not base64":            "a!.b!.c!",
-			"header not JSON":       h.signRaw(t, "not json", string(claims)),
-			"payload not JSON":      h.signRaw(t, h.header(alg), "not json"),
-			"payload not an object": h.signRaw(t, h.header(alg), `[1,2]`),
-		} {
-			t.Run(name, func(t *testing.T) { requireJWTError(t, h.tokens, token, domain.ErrJWTDecode) })
-		}
-	})
-
-	t.Run("OtherAlgorithmsAreInvalid", func(t *testing.T) {
-		t.Parallel()
-		h := setup(t, nil)
-		claims, err := json.Marshal(valid(start))
-		require.NoError(t, err)
-		ecKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-		require.NoError(t, err)
-		_, edKey, err := ed25519.GenerateKey(rand.Reader)
-		require.NoError(t, err)
-		// hmacWith signs valid claims under the right kid with HMAC keyed by secret.
-		hmacWith := func(m jwt.SigningMethod, secret []byte) string {
-			return jwtSignedWithKID(t, m, secret, h.kid, valid(start))
-		}
-		tokens := map[string]string{
-			"none":                 jwtB64(h.header("none")) + "." + jwtB64(string(claims)) + ".",
-			"none with signature":  jwtHS256Raw(jwtRandomBytes(t, 32), h.header("none"), string(claims)),
-			"none, expired claims": jwtB64(`{"alg":"none"}`) + "." + jwtB64(`{"user_id":42,"exp":1}`) + ".",
-			"no alg":               h.signRaw(t, strings.Replace(h.header(alg), `"alg":`+strconv.Quote(alg), `"x":0`, 1), string(claims)),
-			"lowercase alg":        h.signRaw(t, h.header(strings.ToLower(alg)), string(claims)),
-			"unknown alg":          h.signRaw(t, h.header("HS999"), string(claims)),
-			"ES256":                jwtSignedWithKID(t, jwt.SigningMethodES256, ecKey, h.kid, valid(start)),
-		}
-		if asymmetric {
-			// The classic confusion: an HS256 token whose "secret" is the public key, which
-			// anyone can fetch, in every encoding a verifier might hand HMAC.
-			pub := h.verifying.(crypto.PublicKey)
-			pkix, err := x509.MarshalPKIXPublicKey(pub)
-			require.NoError(t, err)
-			pkixPEM := pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: pkix})
-			tokens["HS256 keyed by the public key, PEM"] = hmacWith(jwt.SigningMethodHS256, pkixPEM)
-			tokens["HS256 keyed by the public key, DER"] = hmacWith(jwt.SigningMethodHS256, pkix)
-			tokens["HS512 keyed by the public key, PEM"] = hmacWith(jwt.SigningMethodHS512, pkixPEM)
-			tokens["HS256 keyed by the JWKS"] = hmacWith(jwt.SigningMethodHS256, h.tokens.JWKS())
-			switch k := pub.(type) {
-			case *rsa.PublicKey:
-				pkcs1 := pem.EncodeToMemory(&pem.Block{Type: "RSA PUBLIC KEY", Bytes: x509.MarshalPKCS1PublicKey(k)})
-				tokens["HS256 keyed by the public key, PKCS#1 PEM"] = hmacWith(jwt.SigningMethodHS256, pkcs1)
-				tokens["HS256 keyed by the modulus"] = hmacWith(jwt.SigningMethodHS256, k.N.Bytes())
-			case ed25519.PublicKey:
-				tokens["HS256 keyed by the raw public key"] = hmacWith(jwt.SigningMethodHS256, k)
-			}
-		} else {
-			tokens["HS384, right secret"] = hmacWith(jwt.SigningMethodHS384, h.signing.([]byte))
-			tokens["HS512, right secret"] = hmacWith(jwt.SigningMethodHS512, h.signing.([]byte))
-			tokens["HS512, other secret"] = hmacWith(jwt.SigningMethodHS512, jwtRandomBytes(t, 32))
-		}
-		switch alg {
-		case AlgRS256:
-			// The right private key under another RSA algorithm.
-			for _, m := range []jwt.SigningMethod{jwt.SigningMethodRS384, jwt.SigningMethodRS512, jwt.SigningMethodPS256} {
-				tokens[m.Alg()+", right key"] = jwtSignedWithKID(t, m, h.signing, h.kid, valid(start))
-			}
-			tokens["EdDSA"] = jwtSignedWithKID(t, jwt.SigningMethodEdDSA, edKey, h.kid, valid(start))
-		case AlgEdDSA:
-			tokens["RS256"] = jwtSignedWithKID(t, jwt.SigningMethodRS256, jwtRSAKey(t), h.kid, valid(start))
-		default:
-			tokens["RS256"] = jwtSignedWithKID(t, jwt.SigningMethodRS256, jwtRSAKey(t), h.kid, valid(start))
-			tokens["EdDSA"] = jwtSignedWithKID(t, jwt.SigningMethodEdDSA, edKey, h.kid, valid(start))
-		}
-		for name, token := range tokens {
-			t.Run(name, func(t *testing.T) { requireJWTError(t, h.tokens, token, domain.ErrJWTInvalid) })
-		}
-	})
-
-	t.Run("UnknownKeyIDIsInvalid", func(t *testing.T) {
-		if !asymmetric {
-			t.Skip("HS256 has one secret and needs no kid")
-		}
-		t.Parallel()
-		h := setup(t, nil)
-		claims, err := json.Marshal(valid(start))
-		require.NoError(t, err)
-		noKID := &jwtHarness{method: h.method, signing: h.signing}
-		for name, token := range map[string]string{
-			"no kid":        noKID.signRaw(t, noKID.header(alg), string(claims)),
-			"empty kid":     h.signRaw(t, `{"alg":`+strconv.Quote(alg)+`,"typ":"JWT","kid":""}`, string(claims)),
-			"unknown kid":   jwtSignedWithKID(t, h.method, h.signing, "no-such-key", valid(start)),
-			"kid not a str": h.signRaw(t, `{"alg":`+strconv.Quote(alg)+`,"typ":"JWT","kid":1}`, string(claims)),
-		} {
-			t.Run(name, func(t *testing.T) { requireJWTError(t, h.tokens, token, domain.ErrJWTInvalid) })
-		}
-	})
-
-	t.Run("RotationKeepsListedKeysOnly", func(t *testing.T) {
-		if !asymmetric {
-			t.Skip("HS256 has one secret: changing it ends every token, as changing Django's SECRET_KEY does")
-		}
-		t.Parallel()
-		before := setup(t, keys[1])
-		oldToken, err := before.tokens.Issue(jwtUser(42, ""), "family")
-		require.NoError(t, err)
-		dropped := setup(t, keys[2])
-		droppedToken, err := dropped.tokens.Issue(jwtUser(42, ""), "")
-		require.NoError(t, err)
-
-		// Sign with keys[0]; keys[1] still verifies, keys[2] was rotated out.
-		h := setup(t, keys[0], keys[1])
-		assert.NotEqual(t, before.kid, h.kid, "new tokens name the new key")
-		claims, err := h.tokens.Verify(oldToken)
-		require.NoError(t, err, "a token of a listed earlier key lives out its lifetime")
-		assert.Equal(t, int64(42), claims.UserID)
-		assert.Equal(t, "family", claims.Session)
-		requireJWTError(t, h.tokens, droppedToken, domain.ErrJWTInvalid)
-		assert.NotNil(t, jwksKey(t, h.tokens.JWKS(), before.kid), "the JWKS still publishes the earlier key")
-
-		// Once the earlier key is dropped from the list, its tokens end.
-		after := setup(t, keys[0])
-		requireJWTError(t, after.tokens, oldToken, domain.ErrJWTInvalid)
-		newToken, err := h.tokens.Issue(jwtUser(43, ""), "")
-		require.NoError(t, err)
-		claims, err = after.tokens.Verify(newToken)
-		require.NoError(t, err)
-		assert.Equal(t, int64(43), claims.UserID)
-	})
-
-	t.Run("DjangoStyleTokensAreVersionZero", func(t *testing.T) {
-		t.Parallel()
-		h := setup(t, nil)
-		// djangorestframework-jwt's payload alone: no iat, jti, ver or sid.
-		exp := start.Add(time.Hour).Unix()
-		token := h.signRaw(t, h.header(alg),
-			`{"user_id":42,"username":"13800000000","exp":`+strconv.FormatInt(exp, 10)+`,"email":null}`)
 		claims, err := h.tokens.Verify(token)
 		require.NoError(t, err)
-		assert.NotEmpty(t, claims.ID, "a token without a jti has an id all the same: logging out revokes it by that")
-		assert.Equal(t, domain.AccessClaims{UserID: 42, ID: claims.ID, ExpiresAt: time.Unix(exp, 0).UTC()}, claims)
+		// 128 bits are 22 base64url characters or 32 hex digits.
+		assert.GreaterOrEqual(t, len(claims.ID), 22, "jti %q is too short for 128 random bits", claims.ID)
+		assert.False(t, seen[claims.ID], "jti %q repeated", claims.ID)
+		seen[claims.ID] = true
+	}
+}
 
-		// The signature's last character has bits decoding ignores: set, they spell the same
-		// token, which must keep its id. Another token has another id.
-		const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
-		respelled := token[:len(token)-1] + string(alphabet[strings.IndexByte(alphabet, token[len(token)-1])^1])
-		same, err := h.tokens.Verify(respelled)
-		require.NoError(t, err, "the decoder ignores those bits")
-		assert.Equal(t, claims.ID, same.ID)
-		other, err := h.tokens.Verify(h.signRaw(t, h.header(alg),
-			`{"user_id":42,"username":"13800000000","exp":`+strconv.FormatInt(exp+1, 10)+`,"email":null}`))
+func testHeaderAndPayloadAreDjangoRESTFrameworkJWTs(t *testing.T, s *accessTokenSuite) {
+	t.Parallel()
+	h := s.setup(t, nil)
+	token, err := h.tokens.Issue(jwtVersionedUser(42, "", 3), "")
+	require.NoError(t, err)
+
+	header := jwtSegment(t, token, 0)
+	assert.JSONEq(t, strconv.Quote(s.alg), string(header["alg"]))
+	assert.JSONEq(t, `"JWT"`, string(header["typ"]))
+	if !s.asymmetric {
+		assert.Len(t, header, 2, "djangorestframework-jwt's header, nothing more")
+	}
+
+	payload := jwtSegment(t, token, 1)
+	assert.Equal(t, "42", string(payload["user_id"]), "user_id is a JSON integer")
+	assert.JSONEq(t, `"13800000000"`, string(payload["username"]))
+	assert.Equal(t, "null", string(payload["email"]), "an unset email is null, as Django serialises it")
+	assert.Equal(t, strconv.FormatInt(s.start.Unix(), 10), string(payload["iat"]), "iat is the clock's time in whole seconds")
+	assert.Greater(t, jwtSeconds(t, payload, "exp"), s.start.Unix(), "exp is after iat")
+	assert.Equal(t, "3", string(payload["ver"]), "ver is the user's token version, a JSON integer")
+	assert.NotContains(t, payload, "sid", "no session, no sid")
+
+	token, err = h.tokens.Issue(jwtUser(43, "user@example.com"), "family-1")
+	require.NoError(t, err)
+	payload = jwtSegment(t, token, 1)
+	assert.JSONEq(t, `"user@example.com"`, string(payload["email"]))
+	assert.JSONEq(t, `"family-1"`, string(payload["sid"]))
+	assert.Equal(t, "0", string(payload["ver"]))
+}
+
+func testAnyHolderOfTheVerificationKeyAcceptsTheToken(t *testing.T, s *accessTokenSuite) {
+	t.Parallel()
+	h := s.setup(t, nil)
+	token, err := h.tokens.Issue(jwtUser(42, ""), "")
+	require.NoError(t, err)
+	// The secret for HS256; otherwise the key the JWKS publishes under the token's kid.
+	key := h.verifying
+	if s.asymmetric {
+		key = jwksKey(t, h.tokens.JWKS(), h.kid)
+	}
+	parsed, err := jwt.Parse(token, func(*jwt.Token) (any, error) { return key, nil },
+		jwt.WithValidMethods([]string{s.alg}), jwt.WithTimeFunc(h.clock.Now))
+	require.NoError(t, err)
+	assert.True(t, parsed.Valid)
+}
+
+func testKeySetPublishesPublicKeysOnly(t *testing.T, s *accessTokenSuite) {
+	t.Parallel()
+	var set struct {
+		Keys []map[string]json.RawMessage `json:"keys"`
+	}
+	if !s.asymmetric {
+		require.NoError(t, json.Unmarshal(s.setup(t, nil).tokens.JWKS(), &set))
+		assert.Empty(t, set.Keys, "a shared secret is never published")
+		return
+	}
+	require.NoError(t, json.Unmarshal(s.setup(t, nil, s.keys[1]).tokens.JWKS(), &set))
+	require.Len(t, set.Keys, 2, "the signing key and the previous one")
+	for _, k := range set.Keys {
+		for _, member := range []string{"kty", "kid", "alg", "use"} {
+			assert.Contains(t, k, member)
+		}
+		assert.JSONEq(t, `"sig"`, string(k["use"]))
+		// Private members of RFC 7518 §6.2.2, §6.3.2 and §6.4, and RFC 8037 §2.
+		for _, member := range []string{"d", "p", "q", "dp", "dq", "qi", "oth", "k"} {
+			assert.NotContains(t, k, member)
+		}
+	}
+}
+
+func testExpiresAtExpWithoutLeeway(t *testing.T, s *accessTokenSuite) {
+	t.Parallel()
+	h := s.setup(t, nil)
+	token, err := h.tokens.Issue(jwtUser(42, ""), "")
+	require.NoError(t, err)
+	exp := time.Unix(jwtSeconds(t, jwtSegment(t, token, 1), "exp"), 0)
+
+	h.clock.Set(exp.Add(-time.Second))
+	claims, err := h.tokens.Verify(token)
+	require.NoError(t, err, "valid one second before exp")
+	assert.Equal(t, int64(42), claims.UserID)
+
+	h.clock.Set(exp)
+	requireJWTError(t, h.tokens, token, domain.ErrJWTExpired)
+	h.clock.Advance(24 * time.Hour)
+	requireJWTError(t, h.tokens, token, domain.ErrJWTExpired)
+}
+
+func testSignatureIsCheckedBeforeExpiry(t *testing.T, s *accessTokenSuite) {
+	t.Parallel()
+	h := s.setup(t, nil)
+	claims := validClaims(s.start)
+	claims["exp"] = s.start.Add(-time.Hour).Unix()
+	requireJWTError(t, h.tokens, h.signWith(t, s.keys[1], claims), domain.ErrJWTDecode)
+}
+
+func testTamperedPayloadIsADecodeError(t *testing.T, s *accessTokenSuite) {
+	t.Parallel()
+	h := s.setup(t, nil)
+	token, err := h.tokens.Issue(jwtUser(42, ""), "")
+	require.NoError(t, err)
+	parts := strings.Split(token, ".")
+	payload, err := base64.RawURLEncoding.DecodeString(parts[1])
+	require.NoError(t, err)
+	forged := strings.Replace(string(payload), `"user_id":42`, `"user_id":1`, 1)
+	require.NotEqual(t, string(payload), forged)
+	parts[1] = base64.RawURLEncoding.EncodeToString([]byte(forged))
+	requireJWTError(t, h.tokens, strings.Join(parts, "."), domain.ErrJWTDecode)
+}
+
+func testTamperedSignatureIsADecodeError(t *testing.T, s *accessTokenSuite) {
+	t.Parallel()
+	h := s.setup(t, nil)
+	token, err := h.tokens.Issue(jwtUser(42, ""), "")
+	require.NoError(t, err)
+	dot := strings.LastIndex(token, ".")
+	// Change a character in the middle: the last one may only carry padding bits.
+	at := dot + 5
+	c := byte('A')
+	if token[at] == 'A' {
+		c = 'B'
+	}
+	requireJWTError(t, h.tokens, token[:at]+string(c)+token[at+1:], domain.ErrJWTDecode)
+	requireJWTError(t, h.tokens, token[:dot+1], domain.ErrJWTDecode)
+}
+
+func testWrongKeyIsADecodeError(t *testing.T, s *accessTokenSuite) {
+	t.Parallel()
+	h := s.setup(t, nil)
+	// Under the right kid, so only the signature is wrong.
+	requireJWTError(t, h.tokens, h.signWith(t, s.keys[1], validClaims(s.start)), domain.ErrJWTDecode)
+
+	other := s.setup(t, s.keys[1])
+	token, err := other.tokens.Issue(jwtUser(42, ""), "")
+	require.NoError(t, err)
+	if s.asymmetric {
+		// Another key has another kid, which names no key here.
+		requireJWTError(t, h.tokens, token, domain.ErrJWTInvalid)
+	} else {
+		requireJWTError(t, h.tokens, token, domain.ErrJWTDecode)
+	}
+}
+
+func testGarbageIsADecodeError(t *testing.T, s *accessTokenSuite) {
+	t.Parallel()
+	h := s.setup(t, nil)
+	claims, err := json.Marshal(validClaims(s.start))
+	require.NoError(t, err)
+	for name, token := range map[string]string{
+		"empty":                 "",
+		"word":                  "garbage",
+		"two segments":          "eyJhbGciOiJIUzI1NiJ9.eyJ1c2VyX2lkIjo0Mn0",
+		"four segments":         "a.b.c.d",
+		"not base64":            "a!.b!.c!",
+		"header not JSON":       h.signRaw(t, "not json", string(claims)),
+		"payload not JSON":      h.signRaw(t, h.header(s.alg), "not json"),
+		"payload not an object": h.signRaw(t, h.header(s.alg), `[1,2]`),
+	} {
+		t.Run(name, func(t *testing.T) { requireJWTError(t, h.tokens, token, domain.ErrJWTDecode) })
+	}
+}
+
+func testOtherAlgorithmsAreInvalid(t *testing.T, s *accessTokenSuite) {
+	t.Parallel()
+	h := s.setup(t, nil)
+	claims, err := json.Marshal(validClaims(s.start))
+	require.NoError(t, err)
+	ecKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	require.NoError(t, err)
+	_, edKey, err := ed25519.GenerateKey(rand.Reader)
+	require.NoError(t, err)
+	// hmacWith signs valid claims under the right kid with HMAC keyed by secret.
+	hmacWith := func(m jwt.SigningMethod, secret []byte) string {
+		return jwtSignedWithKID(t, m, secret, h.kid, validClaims(s.start))
+	}
+	tokens := map[string]string{
+		"none":                 jwtB64(h.header("none")) + "." + jwtB64(string(claims)) + ".",
+		"none with signature":  jwtHS256Raw(jwtRandomBytes(t, 32), h.header("none"), string(claims)),
+		"none, expired claims": jwtB64(`{"alg":"none"}`) + "." + jwtB64(`{"user_id":42,"exp":1}`) + ".",
+		"no alg":               h.signRaw(t, strings.Replace(h.header(s.alg), `"alg":`+strconv.Quote(s.alg), `"x":0`, 1), string(claims)),
+		"lowercase alg":        h.signRaw(t, h.header(strings.ToLower(s.alg)), string(claims)),
+		"unknown alg":          h.signRaw(t, h.header("HS999"), string(claims)),
+		"ES256":                jwtSignedWithKID(t, jwt.SigningMethodES256, ecKey, h.kid, validClaims(s.start)),
+	}
+	if s.asymmetric {
+		// The classic confusion: an HS256 token whose "secret" is the public key, which
+		// anyone can fetch, in every encoding a verifier might hand HMAC.
+		pub := h.verifying.(crypto.PublicKey)
+		pkix, err := x509.MarshalPKIXPublicKey(pub)
 		require.NoError(t, err)
-		assert.NotEqual(t, claims.ID, other.ID)
-	})
+		pkixPEM := pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: pkix})
+		tokens["HS256 keyed by the public key, PEM"] = hmacWith(jwt.SigningMethodHS256, pkixPEM)
+		tokens["HS256 keyed by the public key, DER"] = hmacWith(jwt.SigningMethodHS256, pkix)
+		tokens["HS512 keyed by the public key, PEM"] = hmacWith(jwt.SigningMethodHS512, pkixPEM)
+		tokens["HS256 keyed by the JWKS"] = hmacWith(jwt.SigningMethodHS256, h.tokens.JWKS())
+		switch k := pub.(type) {
+		case *rsa.PublicKey:
+			pkcs1 := pem.EncodeToMemory(&pem.Block{Type: "RSA PUBLIC KEY", Bytes: x509.MarshalPKCS1PublicKey(k)})
+			tokens["HS256 keyed by the public key, PKCS#1 PEM"] = hmacWith(jwt.SigningMethodHS256, pkcs1)
+			tokens["HS256 keyed by the modulus"] = hmacWith(jwt.SigningMethodHS256, k.N.Bytes())
+		case ed25519.PublicKey:
+			tokens["HS256 keyed by the raw public key"] = hmacWith(jwt.SigningMethodHS256, k)
+		}
+	} else {
+		tokens["HS384, right secret"] = hmacWith(jwt.SigningMethodHS384, h.signing.([]byte))
+		tokens["HS512, right secret"] = hmacWith(jwt.SigningMethodHS512, h.signing.([]byte))
+		tokens["HS512, other secret"] = hmacWith(jwt.SigningMethodHS512, jwtRandomBytes(t, 32))
+	}
+	switch s.alg {
+	case AlgRS256:
+		// The right private key under another RSA algorithm.
+		for _, m := range []jwt.SigningMethod{jwt.SigningMethodRS384, jwt.SigningMethodRS512, jwt.SigningMethodPS256} {
+			tokens[m.Alg()+", right key"] = jwtSignedWithKID(t, m, h.signing, h.kid, validClaims(s.start))
+		}
+		tokens["EdDSA"] = jwtSignedWithKID(t, jwt.SigningMethodEdDSA, edKey, h.kid, validClaims(s.start))
+	case AlgEdDSA:
+		tokens["RS256"] = jwtSignedWithKID(t, jwt.SigningMethodRS256, jwtRSAKey(t), h.kid, validClaims(s.start))
+	default:
+		tokens["RS256"] = jwtSignedWithKID(t, jwt.SigningMethodRS256, jwtRSAKey(t), h.kid, validClaims(s.start))
+		tokens["EdDSA"] = jwtSignedWithKID(t, jwt.SigningMethodEdDSA, edKey, h.kid, validClaims(s.start))
+	}
+	for name, token := range tokens {
+		t.Run(name, func(t *testing.T) { requireJWTError(t, h.tokens, token, domain.ErrJWTInvalid) })
+	}
+}
 
-	t.Run("BadClaimsAreInvalid", func(t *testing.T) {
-		t.Parallel()
-		h := setup(t, nil)
-		with := func(key string, value any) string {
-			claims := valid(start)
-			claims[key] = value
-			return h.signWith(t, h.signing, claims)
-		}
-		without := func(key string) string {
-			claims := valid(start)
-			delete(claims, key)
-			return h.signWith(t, h.signing, claims)
-		}
-		for name, token := range map[string]string{
-			"no user_id":         without("user_id"),
-			"null user_id":       with("user_id", nil),
-			"string user_id":     with("user_id", "42"),
-			"fractional user_id": with("user_id", 4.2),
-			"no exp":             without("exp"),
-			"string exp":         with("exp", "tomorrow"),
-			"nbf in the future":  with("nbf", start.Add(time.Minute).Unix()),
-			"string ver":         with("ver", "1"),
-			"fractional ver":     with("ver", 1.5),
-			"negative ver":       with("ver", -1),
-			"huge ver":           with("ver", json.Number("1e30")),
-			"null ver":           with("ver", nil),
-			"numeric jti":        with("jti", 7),
-			"numeric sid":        with("sid", 7),
-		} {
-			t.Run(name, func(t *testing.T) { requireJWTError(t, h.tokens, token, domain.ErrJWTInvalid) })
-		}
-	})
+func testUnknownKeyIDIsInvalid(t *testing.T, s *accessTokenSuite) {
+	if !s.asymmetric {
+		t.Skip("HS256 has one secret and needs no kid")
+	}
+	t.Parallel()
+	h := s.setup(t, nil)
+	claims, err := json.Marshal(validClaims(s.start))
+	require.NoError(t, err)
+	noKID := &jwtHarness{method: h.method, signing: h.signing}
+	for name, token := range map[string]string{
+		"no kid":        noKID.signRaw(t, noKID.header(s.alg), string(claims)),
+		"empty kid":     h.signRaw(t, `{"alg":`+strconv.Quote(s.alg)+`,"typ":"JWT","kid":""}`, string(claims)),
+		"unknown kid":   jwtSignedWithKID(t, h.method, h.signing, "no-such-key", validClaims(s.start)),
+		"kid not a str": h.signRaw(t, `{"alg":`+strconv.Quote(s.alg)+`,"typ":"JWT","kid":1}`, string(claims)),
+	} {
+		t.Run(name, func(t *testing.T) { requireJWTError(t, h.tokens, token, domain.ErrJWTInvalid) })
+	}
+}
+
+func testRotationKeepsListedKeysOnly(t *testing.T, s *accessTokenSuite) {
+	if !s.asymmetric {
+		t.Skip("HS256 has one secret: changing it ends every token, as changing Django's SECRET_KEY does")
+	}
+	t.Parallel()
+	before := s.setup(t, s.keys[1])
+	oldToken, err := before.tokens.Issue(jwtUser(42, ""), "family")
+	require.NoError(t, err)
+	dropped := s.setup(t, s.keys[2])
+	droppedToken, err := dropped.tokens.Issue(jwtUser(42, ""), "")
+	require.NoError(t, err)
+
+	// Sign with keys[0]; keys[1] still verifies, keys[2] was rotated out.
+	h := s.setup(t, s.keys[0], s.keys[1])
+	assert.NotEqual(t, before.kid, h.kid, "new tokens name the new key")
+	claims, err := h.tokens.Verify(oldToken)
+	require.NoError(t, err, "a token of a listed earlier key lives out its lifetime")
+	assert.Equal(t, int64(42), claims.UserID)
+	assert.Equal(t, "family", claims.Session)
+	requireJWTError(t, h.tokens, droppedToken, domain.ErrJWTInvalid)
+	assert.NotNil(t, jwksKey(t, h.tokens.JWKS(), before.kid), "the JWKS still publishes the earlier key")
+
+	// Once the earlier key is dropped from the list, its tokens end.
+	after := s.setup(t, s.keys[0])
+	requireJWTError(t, after.tokens, oldToken, domain.ErrJWTInvalid)
+	newToken, err := h.tokens.Issue(jwtUser(43, ""), "")
+	require.NoError(t, err)
+	claims, err = after.tokens.Verify(newToken)
+	require.NoError(t, err)
+	assert.Equal(t, int64(43), claims.UserID)
+}
+
+func testDjangoStyleTokensAreVersionZero(t *testing.T, s *accessTokenSuite) {
+	t.Parallel()
+	h := s.setup(t, nil)
+	// djangorestframework-jwt's payload alone: no iat, jti, ver or sid.
+	exp := s.start.Add(time.Hour).Unix()
+	token := h.signRaw(t, h.header(s.alg),
+		`{"user_id":42,"username":"13800000000","exp":`+strconv.FormatInt(exp, 10)+`,"email":null}`)
+	claims, err := h.tokens.Verify(token)
+	require.NoError(t, err)
+	assert.NotEmpty(t, claims.ID, "a token without a jti has an id all the same: logging out revokes it by that")
+	assert.Equal(t, domain.AccessClaims{UserID: 42, ID: claims.ID, ExpiresAt: time.Unix(exp, 0).UTC()}, claims)
+
+	// The signature's last character has bits decoding ignores: set, they spell the same
+	// token, which must keep its id. Another token has another id.
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+	respelled := token[:len(token)-1] + string(alphabet[strings.IndexByte(alphabet, token[len(token)-1])^1])
+	same, err := h.tokens.Verify(respelled)
+	require.NoError(t, err, "the decoder ignores those bits")
+	assert.Equal(t, claims.ID, same.ID)
+	other, err := h.tokens.Verify(h.signRaw(t, h.header(s.alg),
+		`{"user_id":42,"username":"13800000000","exp":`+strconv.FormatInt(exp+1, 10)+`,"email":null}`))
+	require.NoError(t, err)
+	assert.NotEqual(t, claims.ID, other.ID)
+}
+
+func testBadClaimsAreInvalid(t *testing.T, s *accessTokenSuite) {
+	t.Parallel()
+	h := s.setup(t, nil)
+	with := func(key string, value any) string {
+		claims := validClaims(s.start)
+		claims[key] = value
+		return h.signWith(t, h.signing, claims)
+	}
+	without := func(key string) string {
+		claims := validClaims(s.start)
+		delete(claims, key)
+		return h.signWith(t, h.signing, claims)
+	}
+	for name, token := range map[string]string{
+		"no user_id":         without("user_id"),
+		"null user_id":       with("user_id", nil),
+		"string user_id":     with("user_id", "42"),
+		"fractional user_id": with("user_id", 4.2),
+		"no exp":             without("exp"),
+		"string exp":         with("exp", "tomorrow"),
+		"nbf in the future":  with("nbf", s.start.Add(time.Minute).Unix()),
+		"string ver":         with("ver", "1"),
+		"fractional ver":     with("ver", 1.5),
+		"negative ver":       with("ver", -1),
+		"huge ver":           with("ver", json.Number("1e30")),
+		"null ver":           with("ver", nil),
+		"numeric jti":        with("jti", 7),
+		"numeric sid":        with("sid", 7),
+	} {
+		t.Run(name, func(t *testing.T) { requireJWTError(t, h.tokens, token, domain.ErrJWTInvalid) })
+	}
 }
 
 // jwtHarness is one implementation under test and what the suite knows of its keys.
