@@ -20,7 +20,7 @@ func TestLoginTimingDoesNotRevealAccounts(t *testing.T) {
 	mobile := harness.NewMobile()
 	h.Register(mobile, "correct horse")
 	h.AddSecrets("wrong horse")
-	const samples = 25
+	const samples = 32
 	var known, unknown []time.Duration
 	for i := range samples {
 		headers := from(fmt.Sprintf("203.0.113.%d", i+1))
@@ -31,19 +31,22 @@ func TestLoginTimingDoesNotRevealAccounts(t *testing.T) {
 		require.Equal(t, http.StatusBadRequest, login(h, "13999999999", "wrong horse", headers...).Status)
 		unknown = append(unknown, time.Since(start))
 	}
-	k, u := median(known), median(unknown)
+	// Other packages' tests run beside this one and only ever add time: the lower quartile
+	// of each side is the login's own cost. Skipping the hash for unknown users would show
+	// as a difference of about the whole hash.
+	k, u := lowerQuartile(known), lowerQuartile(unknown)
 	diff := float64(k-u) / float64(k)
 	if diff < 0 {
 		diff = -diff
 	}
-	t.Logf("median login time: known user %v, unknown user %v (%.1f%% apart)", k, u, diff*100)
+	t.Logf("lower-quartile login time: known user %v, unknown user %v (%.1f%% apart)", k, u, diff*100)
 	require.Less(t, diff, 0.20)
 }
 
-func median(d []time.Duration) time.Duration {
+func lowerQuartile(d []time.Duration) time.Duration {
 	s := slices.Clone(d)
 	slices.Sort(s)
-	return s[len(s)/2]
+	return s[len(s)/4]
 }
 
 func TestEnumerationProtection(t *testing.T) {
