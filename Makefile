@@ -18,10 +18,8 @@ build:
 
 # Postgres rows of the test matrices skip when no server answers at 127.0.0.1:5432;
 # REQUIRE_POSTGRES=1 (set by .ci/run) makes them fail instead. -v names every row in the log.
-# The Argon2 copy runs again with -tags purego: its pure-Go block function is what arm64 uses.
 test: fmt-check vet
 	$(GO) test -count=1 -v ./...
-	$(GO) test -count=1 -tags purego ./adapters/password/internal/argon2/
 
 vet:
 	$(GO) vet ./...

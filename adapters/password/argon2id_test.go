@@ -13,7 +13,7 @@ import (
 )
 
 func TestHashIsPHCWithOWASPParameters(t *testing.T) {
-	encoded, err := password.NewArgon2id().Hash(context.Background(), "correct horse")
+	encoded, err := password.NewArgon2id(password.Config{Concurrency: 1}).Hash(context.Background(), "correct horse")
 	require.NoError(t, err)
 	// 16-byte salt: 22 base64 characters; 32-byte key: 43.
 	assert.Regexp(t, regexp.MustCompile(`^\$argon2id\$v=19\$m=19456,t=2,p=1\$[A-Za-z0-9+/]{22}\$[A-Za-z0-9+/]{43}$`), encoded)
@@ -21,7 +21,7 @@ func TestHashIsPHCWithOWASPParameters(t *testing.T) {
 }
 
 func TestHashSaltsEachHash(t *testing.T) {
-	h := password.NewArgon2id()
+	h := password.NewArgon2id(password.Config{Concurrency: 1})
 	a, err := h.Hash(context.Background(), "same password")
 	require.NoError(t, err)
 	b, err := h.Hash(context.Background(), "same password")
@@ -30,7 +30,7 @@ func TestHashSaltsEachHash(t *testing.T) {
 }
 
 func TestVerify(t *testing.T) {
-	h := password.NewArgon2id()
+	h := password.NewArgon2id(password.Config{Concurrency: 1})
 	encoded, err := h.Hash(context.Background(), "correct horse 电池")
 	require.NoError(t, err)
 
@@ -51,7 +51,7 @@ func TestVerifyReadsParametersFromTheHash(t *testing.T) {
 	// echo -n password | argon2 somesalt -id -t 2 -m 16 -p 4 -l 32 -e
 	const reference = "$argon2id$v=19$m=65536,t=2,p=4$c29tZXNhbHQ$GpZ3sK/oH9p7VIiV56G/64Zo/8GaUw434IimaPqxwCo"
 
-	h := password.NewArgon2id()
+	h := password.NewArgon2id(password.Config{Concurrency: 1})
 	ok, err := h.Verify(context.Background(), reference, "password")
 	require.NoError(t, err)
 	assert.True(t, ok)
@@ -62,7 +62,7 @@ func TestVerifyReadsParametersFromTheHash(t *testing.T) {
 }
 
 func TestVerifyTamperedKeyIsAWrongPassword(t *testing.T) {
-	h := password.NewArgon2id()
+	h := password.NewArgon2id(password.Config{Concurrency: 1})
 	encoded, err := h.Hash(context.Background(), "correct horse")
 	require.NoError(t, err)
 
@@ -79,7 +79,7 @@ func TestVerifyTamperedKeyIsAWrongPassword(t *testing.T) {
 }
 
 func TestVerifyRejectsUnparsableHashes(t *testing.T) {
-	h := password.NewArgon2id()
+	h := password.NewArgon2id(password.Config{Concurrency: 1})
 	good, err := h.Hash(context.Background(), "pw")
 	require.NoError(t, err)
 	parts := strings.Split(good, "$") // "", "argon2id", "v=19", params, salt, key
@@ -118,7 +118,7 @@ func TestVerifyRejectsUnparsableHashes(t *testing.T) {
 }
 
 func TestNeedsRehash(t *testing.T) {
-	h := password.NewArgon2id()
+	h := password.NewArgon2id(password.Config{Concurrency: 1})
 	current, err := h.Hash(context.Background(), "pw")
 	require.NoError(t, err)
 	assert.False(t, h.NeedsRehash(current), "what Hash makes is current")

@@ -27,7 +27,7 @@ func TestConcurrentPasswordChangesOneWins(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			const racers = 5
-			gate := &verifyGate{PasswordHasher: password.NewArgon2id()}
+			gate := &verifyGate{PasswordHasher: password.NewArgon2id(password.Config{Concurrency: 1})}
 			h := harness.Start(t, map[string]string{"DATABASE_URL": databaseURL(t), "LOGIN_FAILURES_BEFORE_DELAY": "100"},
 				sms.NewFake(), harness.NewClock(), fx.Replace(fx.Annotate(gate, fx.As(new(ports.PasswordHasher)))))
 			mobile := harness.NewMobile()
@@ -121,7 +121,7 @@ func TestHashUpgradeKeepsAPasswordChangedMeanwhile(t *testing.T) {
 	for name, databaseURL := range map[string]func(testing.TB) string{"sqlite": testdb.SQLiteURL, "postgres": testdb.PostgresURL} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			hasher := &upgradeGate{PasswordHasher: password.NewArgon2id(), password: "old password"}
+			hasher := &upgradeGate{PasswordHasher: password.NewArgon2id(password.Config{Concurrency: 1}), password: "old password"}
 			h := harness.Start(t, map[string]string{"DATABASE_URL": databaseURL(t)},
 				sms.NewFake(), harness.NewClock(), fx.Replace(fx.Annotate(hasher, fx.As(new(ports.PasswordHasher)))))
 			mobile := harness.NewMobile()
