@@ -16,7 +16,7 @@ func TestHashIsPHCWithOWASPParameters(t *testing.T) {
 	encoded, err := password.NewArgon2id(password.Config{Concurrency: 1}).Hash(context.Background(), "correct horse")
 	require.NoError(t, err)
 	// 16-byte salt: 22 base64 characters; 32-byte key: 43.
-	assert.Regexp(t, regexp.MustCompile(`^\$argon2id\$v=19\$m=19456,t=2,p=1\$[A-Za-z0-9+/]{22}\$[A-Za-z0-9+/]{43}$`), encoded)
+	assert.Regexp(t, regexp.MustCompile(`^\$argon2id\$v=19\$m=7168,t=5,p=1\$[A-Za-z0-9+/]{22}\$[A-Za-z0-9+/]{43}$`), encoded)
 	assert.NotContains(t, encoded, "correct horse")
 }
 
@@ -59,6 +59,21 @@ func TestVerifyReadsParametersFromTheHash(t *testing.T) {
 	ok, err = h.Verify(context.Background(), reference, "Password")
 	require.NoError(t, err)
 	assert.False(t, ok)
+}
+
+// previousHash is "correct horse" as this service hashed it before its parameters moved to
+// m=7168,t=5 (OWASP's m=19456,t=2, with the Argon2 copy it had then).
+const previousHash = "$argon2id$v=19$m=19456,t=2,p=1$R0MRjd4PYOiEL0oWK9Xvbg$7xBLOjDcw0EUDPy3BzMmZQBSxVmIzbj7O+Iy7P7eqb8"
+
+func TestHashesOfThePreviousParametersVerifyAndAreUpgraded(t *testing.T) {
+	h := password.NewArgon2id(password.Config{Concurrency: 1})
+	ok, err := h.Verify(context.Background(), previousHash, "correct horse")
+	require.NoError(t, err)
+	assert.True(t, ok)
+	ok, err = h.Verify(context.Background(), previousHash, "correct horse ")
+	require.NoError(t, err)
+	assert.False(t, ok)
+	assert.True(t, h.NeedsRehash(previousHash))
 }
 
 func TestVerifyTamperedKeyIsAWrongPassword(t *testing.T) {
@@ -127,9 +142,10 @@ func TestNeedsRehash(t *testing.T) {
 	salt, key := parts[4], parts[5]
 	for name, encoded := range map[string]string{
 		"other parameters": "$argon2id$v=19$m=65536,t=2,p=4$c29tZXNhbHQ$GpZ3sK/oH9p7VIiV56G/64Zo/8GaUw434IimaPqxwCo",
-		"fewer passes":     "$argon2id$v=19$m=19456,t=1,p=1$" + salt + "$" + key,
-		"shorter salt":     "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHQ$" + key,
-		"shorter key":      "$argon2id$v=19$m=19456,t=2,p=1$" + salt + "$AAAAAAAAAAAAAAAAAAAAAA",
+		"fewer passes":     "$argon2id$v=19$m=7168,t=4,p=1$" + salt + "$" + key,
+		"less memory":      "$argon2id$v=19$m=6144,t=5,p=1$" + salt + "$" + key,
+		"shorter salt":     "$argon2id$v=19$m=7168,t=5,p=1$c29tZXNhbHQ$" + key,
+		"shorter key":      "$argon2id$v=19$m=7168,t=5,p=1$" + salt + "$AAAAAAAAAAAAAAAAAAAAAA",
 		"malformed":        current + "$x",
 		"empty":            "",
 	} {
