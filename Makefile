@@ -27,11 +27,9 @@ build:
 
 # Postgres rows of the test matrices skip when no server answers at 127.0.0.1:5432;
 # REQUIRE_POSTGRES=1 (set by .ci/run) makes them fail instead. -v names every row in the log.
-# The Argon2 copy runs again with -tags purego: its pure-Go block function is what arm64 uses.
 test: fmt-check vet lint
 	$(GO) test -count=1 -v ./...
 	$(GO) test -count=1 -run '^$$' -fuzz '^FuzzRoutes$$' -fuzztime $(FUZZTIME) ./test/security/
-	$(GO) test -count=1 -tags purego ./adapters/password/internal/argon2/
 
 # Fuzzes every route for longer: `make fuzz FUZZTIME=1h`. A failing input is written under
 # test/security/testdata/fuzz/FuzzRoutes/, where `go test ./test/security/` replays it.
@@ -42,10 +40,8 @@ fuzz:
 vet:
 	$(GO) vet ./...
 
-# Lints the default build and the purego one (the Argon2 copy differs between them) and
-# reports what holds in both, so that a function used under one build tag is not "unused".
 lint: $(STATICCHECK)
-	printf 'default:\npurego: -tags=purego\n' | $(STATICCHECK) -matrix ./...
+	$(STATICCHECK) ./...
 
 $(STATICCHECK):
 	GOBIN=$(CURDIR)/$(@D) $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)

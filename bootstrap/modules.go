@@ -8,6 +8,7 @@ import (
 	"math"
 	"net"
 	"net/http"
+	"runtime"
 	"strings"
 	"time"
 
@@ -46,7 +47,10 @@ func Options(cfg Config, logger *slog.Logger) fx.Option {
 var CoreModule = fx.Module("core",
 	fx.Provide(
 		fx.Annotate(func() clock.System { return clock.System{} }, fx.As(new(ports.Clock))),
-		func(m *metrics.Metrics) ports.PasswordHasher { return m.TimePasswords(password.NewArgon2id()) },
+		func(m *metrics.Metrics) ports.PasswordHasher {
+			// One hash per core: the others wait, and a hash holds its memory while it runs.
+			return m.TimePasswords(password.NewArgon2id(password.Config{Concurrency: runtime.GOMAXPROCS(0)}))
+		},
 		fx.Annotate(func(cfg Config) *secret.Secrets {
 			return secret.New(secret.DeriveKey(cfg.JWTSecret, "phoneauth sms code hash"))
 		}, fx.As(new(ports.Secrets))),

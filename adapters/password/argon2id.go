@@ -11,21 +11,24 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"runtime"
 	"strconv"
 	"strings"
 
-	"github.com/phoneauth/phoneauth/adapters/password/internal/argon2"
+	"golang.org/x/crypto/argon2"
+
 	"github.com/phoneauth/phoneauth/ports"
 )
 
 var _ ports.PasswordHasher = (*Argon2id)(nil)
 
-// Parameters of new hashes: OWASP's recommended Argon2id configuration
-// (19 MiB, two passes, one lane). Stored hashes carry their own parameters.
+// Parameters of new hashes: the OWASP Argon2id setting of 7 MiB and five passes, one lane,
+// as strong as its 19 MiB and two. x/crypto allocates m per hash on the Go heap, and the
+// garbage collector lets the heap grow to twice what is live: with 19 MiB, 64 concurrent
+// logins took the service to 146 MiB; with 7 MiB, to 71-81 MiB (docs/PERFORMANCE.md).
+// Stored hashes carry their own parameters; others are upgraded at the next login.
 const (
-	memoryKiB = 19 * 1024
-	passes    = 2
+	memoryKiB = 7 * 1024
+	passes    = 5
 	lanes     = 1
 	saltLen   = 16
 	keyLen    = 32
@@ -59,46 +62,46 @@ var b64 = base64.RawStdEncoding.Strict()
 // parameters outside its bounds.
 var ErrMalformedHash = errors.New("password: malformed or unsupported hash")
 
-// workAreas admits one hash per core at a time, for every hasher of the process, and
-// lends each its Argon2 memory. More hashes at once would not finish sooner, and each
-// Argon2id hash holds 19 MiB: 32 concurrent logins would need 600 MiB and thrash the
-// caches. The others wait their turn.
-var workAreas = func() chan *argon2.WorkArea {
-	areas := make(chan *argon2.WorkArea, runtime.GOMAXPROCS(0))
-	for range cap(areas) {
-		areas <- argon2.NewWorkArea(memoryKiB)
-	}
-	return areas
-}()
+// Config sizes a hasher.
+type Config struct {
+	// Concurrency is how many hashes run at once (at least 1); the others wait their turn.
+	// One per core is enough: more would not finish sooner, and each holds its memory
+	// (m KiB) until it ends.
+	Concurrency int
+}
 
 // Argon2id implements ports.PasswordHasher: it makes Argon2id hashes and reads them and the
 // Django formats.
-type Argon2id struct{}
-
-// NewArgon2id returns a hasher that makes OWASP-strength Argon2id hashes.
-func NewArgon2id() *Argon2id {
-	return &Argon2id{}
+type Argon2id struct {
+	turns chan struct{} // a slot per hash running
 }
 
-// work waits for a work area, while ctx is live, and holds it until done is called.
-func work(ctx context.Context) (area *argon2.WorkArea, done func(), err error) {
+// NewArgon2id returns a hasher that makes OWASP-strength Argon2id hashes, cfg.Concurrency
+// at a time.
+func NewArgon2id(cfg Config) *Argon2id {
+	return &Argon2id{turns: make(chan struct{}, max(cfg.Concurrency, 1))}
+}
+
+// turn waits for a slot, while ctx is live, and holds it until done is called.
+func (a *Argon2id) turn(ctx context.Context) (done func(), err error) {
 	select {
-	case area = <-workAreas:
+	case a.turns <- struct{}{}:
 	case <-ctx.Done():
-		return nil, nil, ctx.Err()
+		return nil, ctx.Err()
 	}
+	done = func() { <-a.turns }
 	// A request that ended while it waited must not start a hash.
 	if err := ctx.Err(); err != nil {
-		workAreas <- area
-		return nil, nil, err
+		done()
+		return nil, err
 	}
-	return area, func() { workAreas <- area }, nil
+	return done, nil
 }
 
-// Hash returns `$argon2id$v=19$m=19456,t=2,p=1$<salt>$<key>` with a fresh random salt,
+// Hash returns `$argon2id$v=19$m=7168,t=5,p=1$<salt>$<key>` with a fresh random salt,
 // salt and key in unpadded standard base64 as the PHC format prescribes.
-func (*Argon2id) Hash(ctx context.Context, password string) (string, error) {
-	area, done, err := work(ctx)
+func (a *Argon2id) Hash(ctx context.Context, password string) (string, error) {
+	done, err := a.turn(ctx)
 	if err != nil {
 		return "", err
 	}
@@ -107,7 +110,7 @@ func (*Argon2id) Hash(ctx context.Context, password string) (string, error) {
 	if _, err := rand.Read(salt); err != nil {
 		return "", fmt.Errorf("password: reading salt: %w", err)
 	}
-	key := area.IDKey([]byte(password), salt, passes, memoryKiB, lanes, keyLen)
+	key := argon2.IDKey([]byte(password), salt, passes, memoryKiB, lanes, keyLen)
 	return fmt.Sprintf("%sv=%d$m=%d,t=%d,p=%d$%s$%s", prefix, argon2.Version, memoryKiB, passes, lanes,
 		b64.EncodeToString(salt), b64.EncodeToString(key)), nil
 }
@@ -118,20 +121,20 @@ func (*Argon2id) Hash(ctx context.Context, password string) (string, error) {
 // verifyDjango). A wrong password is (false, nil), and so is Django's unusable password
 // ("!..."); an encoded value that cannot be parsed, or asks for more work than the bounds
 // allow, is an error wrapping ErrMalformedHash.
-func (*Argon2id) Verify(ctx context.Context, encoded, password string) (bool, error) {
-	area, done, err := work(ctx)
+func (a *Argon2id) Verify(ctx context.Context, encoded, password string) (bool, error) {
+	done, err := a.turn(ctx)
 	if err != nil {
 		return false, err
 	}
 	defer done()
 	if !strings.HasPrefix(encoded, prefix) {
-		return verifyDjango(area, encoded, password)
+		return verifyDjango(encoded, password)
 	}
 	h, err := parse(encoded)
 	if err != nil {
 		return false, err
 	}
-	return h.matches(area, password), nil
+	return h.matches(password), nil
 }
 
 // NeedsRehash is true for every hash Hash would not make: another format, or Argon2id with
@@ -153,10 +156,10 @@ type phc struct {
 	salt, key      []byte
 }
 
-func (h phc) matches(area *argon2.WorkArea, password string) bool {
-	derive := area.IDKey
+func (h phc) matches(password string) bool {
+	derive := argon2.IDKey
 	if h.variant == variantI {
-		derive = area.Key
+		derive = argon2.Key
 	}
 	key := derive([]byte(password), h.salt, h.passes, h.memory, h.lanes, uint32(len(h.key)))
 	return subtle.ConstantTimeCompare(key, h.key) == 1

@@ -13,15 +13,15 @@ import (
 )
 
 func TestHashIsPHCWithOWASPParameters(t *testing.T) {
-	encoded, err := password.NewArgon2id().Hash(context.Background(), "correct horse")
+	encoded, err := password.NewArgon2id(password.Config{Concurrency: 1}).Hash(context.Background(), "correct horse")
 	require.NoError(t, err)
 	// 16-byte salt: 22 base64 characters; 32-byte key: 43.
-	assert.Regexp(t, regexp.MustCompile(`^\$argon2id\$v=19\$m=19456,t=2,p=1\$[A-Za-z0-9+/]{22}\$[A-Za-z0-9+/]{43}$`), encoded)
+	assert.Regexp(t, regexp.MustCompile(`^\$argon2id\$v=19\$m=7168,t=5,p=1\$[A-Za-z0-9+/]{22}\$[A-Za-z0-9+/]{43}$`), encoded)
 	assert.NotContains(t, encoded, "correct horse")
 }
 
 func TestHashSaltsEachHash(t *testing.T) {
-	h := password.NewArgon2id()
+	h := password.NewArgon2id(password.Config{Concurrency: 1})
 	a, err := h.Hash(context.Background(), "same password")
 	require.NoError(t, err)
 	b, err := h.Hash(context.Background(), "same password")
@@ -30,7 +30,7 @@ func TestHashSaltsEachHash(t *testing.T) {
 }
 
 func TestVerify(t *testing.T) {
-	h := password.NewArgon2id()
+	h := password.NewArgon2id(password.Config{Concurrency: 1})
 	encoded, err := h.Hash(context.Background(), "correct horse 电池")
 	require.NoError(t, err)
 
@@ -51,7 +51,7 @@ func TestVerifyReadsParametersFromTheHash(t *testing.T) {
 	// echo -n password | argon2 somesalt -id -t 2 -m 16 -p 4 -l 32 -e
 	const reference = "$argon2id$v=19$m=65536,t=2,p=4$c29tZXNhbHQ$GpZ3sK/oH9p7VIiV56G/64Zo/8GaUw434IimaPqxwCo"
 
-	h := password.NewArgon2id()
+	h := password.NewArgon2id(password.Config{Concurrency: 1})
 	ok, err := h.Verify(context.Background(), reference, "password")
 	require.NoError(t, err)
 	assert.True(t, ok)
@@ -61,8 +61,23 @@ func TestVerifyReadsParametersFromTheHash(t *testing.T) {
 	assert.False(t, ok)
 }
 
+// previousHash is "correct horse" as this service hashed it before its parameters moved to
+// m=7168,t=5 (OWASP's m=19456,t=2, with the Argon2 copy it had then).
+const previousHash = "$argon2id$v=19$m=19456,t=2,p=1$R0MRjd4PYOiEL0oWK9Xvbg$7xBLOjDcw0EUDPy3BzMmZQBSxVmIzbj7O+Iy7P7eqb8"
+
+func TestHashesOfThePreviousParametersVerifyAndAreUpgraded(t *testing.T) {
+	h := password.NewArgon2id(password.Config{Concurrency: 1})
+	ok, err := h.Verify(context.Background(), previousHash, "correct horse")
+	require.NoError(t, err)
+	assert.True(t, ok)
+	ok, err = h.Verify(context.Background(), previousHash, "correct horse ")
+	require.NoError(t, err)
+	assert.False(t, ok)
+	assert.True(t, h.NeedsRehash(previousHash))
+}
+
 func TestVerifyTamperedKeyIsAWrongPassword(t *testing.T) {
-	h := password.NewArgon2id()
+	h := password.NewArgon2id(password.Config{Concurrency: 1})
 	encoded, err := h.Hash(context.Background(), "correct horse")
 	require.NoError(t, err)
 
@@ -79,7 +94,7 @@ func TestVerifyTamperedKeyIsAWrongPassword(t *testing.T) {
 }
 
 func TestVerifyRejectsUnparsableHashes(t *testing.T) {
-	h := password.NewArgon2id()
+	h := password.NewArgon2id(password.Config{Concurrency: 1})
 	good, err := h.Hash(context.Background(), "pw")
 	require.NoError(t, err)
 	parts := strings.Split(good, "$") // "", "argon2id", "v=19", params, salt, key
@@ -118,7 +133,7 @@ func TestVerifyRejectsUnparsableHashes(t *testing.T) {
 }
 
 func TestNeedsRehash(t *testing.T) {
-	h := password.NewArgon2id()
+	h := password.NewArgon2id(password.Config{Concurrency: 1})
 	current, err := h.Hash(context.Background(), "pw")
 	require.NoError(t, err)
 	assert.False(t, h.NeedsRehash(current), "what Hash makes is current")
@@ -127,9 +142,10 @@ func TestNeedsRehash(t *testing.T) {
 	salt, key := parts[4], parts[5]
 	for name, encoded := range map[string]string{
 		"other parameters": "$argon2id$v=19$m=65536,t=2,p=4$c29tZXNhbHQ$GpZ3sK/oH9p7VIiV56G/64Zo/8GaUw434IimaPqxwCo",
-		"fewer passes":     "$argon2id$v=19$m=19456,t=1,p=1$" + salt + "$" + key,
-		"shorter salt":     "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHQ$" + key,
-		"shorter key":      "$argon2id$v=19$m=19456,t=2,p=1$" + salt + "$AAAAAAAAAAAAAAAAAAAAAA",
+		"fewer passes":     "$argon2id$v=19$m=7168,t=4,p=1$" + salt + "$" + key,
+		"less memory":      "$argon2id$v=19$m=6144,t=5,p=1$" + salt + "$" + key,
+		"shorter salt":     "$argon2id$v=19$m=7168,t=5,p=1$c29tZXNhbHQ$" + key,
+		"shorter key":      "$argon2id$v=19$m=7168,t=5,p=1$" + salt + "$AAAAAAAAAAAAAAAAAAAAAA",
 		"malformed":        current + "$x",
 		"empty":            "",
 	} {

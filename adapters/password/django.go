@@ -14,8 +14,6 @@ import (
 	"strings"
 
 	"golang.org/x/crypto/bcrypt"
-
-	"github.com/phoneauth/phoneauth/adapters/password/internal/argon2"
 )
 
 // Bounds on the work a stored Django hash may ask for, so that a planted row cannot make a
@@ -47,7 +45,7 @@ var djangoB64 = base64.StdEncoding.Strict()
 //
 // Django's scrypt (4.0 and later), plain bcrypt and the unsalted or DES formats are refused
 // as ErrMalformedHash: MxShop used none of them.
-func verifyDjango(area *argon2.WorkArea, encoded, password string) (bool, error) {
+func verifyDjango(encoded, password string) (bool, error) {
 	if strings.HasPrefix(encoded, "!") {
 		return false, nil
 	}
@@ -64,7 +62,7 @@ func verifyDjango(area *argon2.WorkArea, encoded, password string) (bool, error)
 		if err != nil {
 			return false, err
 		}
-		return h.matches(area, password), nil
+		return h.matches(password), nil
 	}
 	return false, fmt.Errorf("%w: unknown format", ErrMalformedHash)
 }

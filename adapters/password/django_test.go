@@ -77,7 +77,7 @@ func TestDjangoPBKDF2ReferenceMatchesDjango(t *testing.T) {
 
 func TestVerifyDjangoVectors(t *testing.T) {
 	t.Parallel()
-	h := password.NewArgon2id()
+	h := password.NewArgon2id(password.Config{Concurrency: 1})
 	for _, v := range []struct{ pw, encoded string }{
 		{letmein, "pbkdf2_sha256$600000$seasalt$OAXyhAQ/4ZDA9V5RMExt3C1OwQdUpLZ99vm1McFlLRA="},
 		{"not a password", "pbkdf2_sha256$10000$kjVJaVz6qsnJ$5yPHw3rwJGECpUf70daLGhOrQ5+AMxIJdz1c3bqK1Rs="},
@@ -110,7 +110,7 @@ func TestVerifyDjangoVectors(t *testing.T) {
 // Hashes made as each Django version made them for MxShop's users: 36000 iterations is
 // Django 1.11's default, 260000 Django 3.2's, 600000 Django 4.2's.
 func TestVerifyDjangoPBKDF2AtAnyIterationCount(t *testing.T) {
-	h := password.NewArgon2id()
+	h := password.NewArgon2id(password.Config{Concurrency: 1})
 	const pw = "correct horse 电池"
 	for _, iterations := range []int{1, 1000, 36000, 260000, 600000} {
 		t.Run(strconv.Itoa(iterations), func(t *testing.T) {
@@ -131,7 +131,7 @@ func TestVerifyDjangoPBKDF2AtAnyIterationCount(t *testing.T) {
 
 // Django 3.1+ with python-bcrypt writes $2b$; x/crypto writes $2a$, the same for a 64-byte input.
 func TestVerifyDjangoBcryptSHA256(t *testing.T) {
-	h := password.NewArgon2id()
+	h := password.NewArgon2id(password.Config{Concurrency: 1})
 	const pw = "correct horse 电池"
 	sum := sha256.Sum256([]byte(pw))
 	made, err := bcrypt.GenerateFromPassword([]byte(hex.EncodeToString(sum[:])), bcrypt.MinCost)
@@ -150,7 +150,7 @@ func TestVerifyDjangoBcryptSHA256(t *testing.T) {
 // Django's set_unusable_password writes "!" and random characters: no password matches, and
 // that is an answer, not a corrupt row.
 func TestVerifyDjangoUnusablePassword(t *testing.T) {
-	h := password.NewArgon2id()
+	h := password.NewArgon2id(password.Config{Concurrency: 1})
 	for _, encoded := range []string{"!", "!Xk3nT9vQ2mW8pL5rA7sD1fG4hJ6kZ0xC9vB2nM5q"} {
 		ok, err := h.Verify(context.Background(), encoded, "")
 		require.NoError(t, err)
@@ -162,7 +162,7 @@ func TestVerifyDjangoUnusablePassword(t *testing.T) {
 }
 
 func TestVerifyRejectsMalformedDjangoHashes(t *testing.T) {
-	h := password.NewArgon2id()
+	h := password.NewArgon2id(password.Config{Concurrency: 1})
 	key := base64.StdEncoding.EncodeToString(make([]byte, 32))
 	bcryptHash := "$2b$04$" + strings.Repeat("a", 53)
 	cases := map[string]string{
@@ -215,7 +215,7 @@ func TestVerifyDjangoPBKDF2AtTheBound(t *testing.T) {
 	}
 	t.Parallel()
 	encoded := "pbkdf2_sha256$10000000$salt$" + base64.StdEncoding.EncodeToString(make([]byte, 32))
-	ok, err := password.NewArgon2id().Verify(context.Background(), encoded, "pw")
+	ok, err := password.NewArgon2id(password.Config{Concurrency: 1}).Verify(context.Background(), encoded, "pw")
 	require.NoError(t, err)
 	assert.False(t, ok)
 }

@@ -25,7 +25,7 @@ func TestConcurrentPasswordChangesOneWins(t *testing.T) {
 	t.Parallel()
 	testdb.Each(t, func(t *testing.T, databaseURL string) {
 		const racers = 5
-		gate := &verifyGate{PasswordHasher: password.NewArgon2id()}
+		gate := &verifyGate{PasswordHasher: password.NewArgon2id(password.Config{Concurrency: 1})}
 		h := harness.Start(t, map[string]string{"DATABASE_URL": databaseURL, "LOGIN_FAILURES_BEFORE_DELAY": "100"},
 			sms.NewFake(), harness.NewClock(), fx.Replace(fx.Annotate(gate, fx.As(new(ports.PasswordHasher)))))
 		mobile := harness.NewMobile()
@@ -116,7 +116,7 @@ func (g *verifyGate) Verify(ctx context.Context, encoded, password string) (bool
 func TestHashUpgradeKeepsAPasswordChangedMeanwhile(t *testing.T) {
 	t.Parallel()
 	testdb.Each(t, func(t *testing.T, databaseURL string) {
-		hasher := &upgradeGate{PasswordHasher: password.NewArgon2id(), password: "old password"}
+		hasher := &upgradeGate{PasswordHasher: password.NewArgon2id(password.Config{Concurrency: 1}), password: "old password"}
 		h := harness.Start(t, map[string]string{"DATABASE_URL": databaseURL},
 			sms.NewFake(), harness.NewClock(), fx.Replace(fx.Annotate(hasher, fx.As(new(ports.PasswordHasher)))))
 		mobile := harness.NewMobile()
