@@ -112,10 +112,11 @@ func (s *Store) queryRowPgx(ctx context.Context, query string, dest []any, args 
 	})
 }
 
-// pgxMode is how queryRowPgx runs queries: with pgx's statement cache, unless the URL
-// chose a mode for every query (see choosesExecMode) or turned the cache off
-// (statement_cache_capacity=0, which refuses that mode). It is decided at the first query,
-// from that connection's configuration, as reading it makes a copy.
+// pgxMode is how queryRowPgx runs queries: with pgx's statement cache while the pool has
+// one, which it has not with a mode other than cache_statement in the URL (see
+// openPostgres) or statement_cache_capacity=0; pgx then runs them in the pool's mode. It
+// is decided at the first query, from that connection's configuration, as reading it
+// makes a copy.
 type pgxMode struct {
 	once           sync.Once
 	cacheStatement bool
@@ -124,8 +125,7 @@ type pgxMode struct {
 // queryArgs returns the arguments for pgx's QueryRow: args, led by the mode if one is set.
 func (m *pgxMode) queryArgs(conn *pgx.Conn, args []any) []any {
 	m.once.Do(func() {
-		cfg := conn.Config()
-		m.cacheStatement = cfg.StatementCacheCapacity > 0 && !choosesExecMode(cfg.ConnString())
+		m.cacheStatement = conn.Config().StatementCacheCapacity > 0
 	})
 	queryArgs := make([]any, 0, 1+len(args)) // a copy, so that the caller's args stay on its stack
 	if m.cacheStatement {
