@@ -97,7 +97,7 @@ func openPostgres(databaseURL string, maxConns int, statementTimeout time.Durati
 	// In pgx's default mode, cache_statement (no mode in the URL, or that one), pgx would
 	// prepare and cache every one: they run in the simple protocol instead, and the cache is
 	// kept for the session lookup, whose id is a parameter. Any other mode is pgx's for every
-	// query, that one included, so the pool has no cache (see pgxMode).
+	// query, that one included, so the pool has no cache (see sessionLookup).
 	if cfg.DefaultQueryExecMode == pgx.QueryExecModeCacheStatement {
 		cfg.DefaultQueryExecMode = pgx.QueryExecModeSimpleProtocol
 	} else {
