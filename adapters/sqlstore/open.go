@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect/pgdialect"
@@ -94,10 +93,15 @@ func openPostgres(databaseURL string, maxConns int, statementTimeout time.Durati
 	if err != nil {
 		return nil, fmt.Errorf("postgres database URL: %w", err)
 	}
-	// Bun writes values into the SQL text, so every statement is new to the server: the
-	// default mode would prepare (and cache) each one. The URL may still choose a mode.
-	if !choosesExecMode(databaseURL) {
+	// Bun writes values into the SQL text, so each of its statements is new to the server.
+	// In pgx's default mode, cache_statement (no mode in the URL, or that one), pgx would
+	// prepare and cache every one: they run in the simple protocol instead, and the cache is
+	// kept for the session lookup, whose id is a parameter. Any other mode is pgx's for every
+	// query, that one included, so the pool has no cache (see sessionLookup).
+	if cfg.DefaultQueryExecMode == pgx.QueryExecModeCacheStatement {
 		cfg.DefaultQueryExecMode = pgx.QueryExecModeSimpleProtocol
+	} else {
+		cfg.StatementCacheCapacity = 0
 	}
 	var opts []stdlib.OptionOpenDB
 	if statementTimeout > 0 {
@@ -116,19 +120,6 @@ func openPostgres(databaseURL string, maxConns int, statementTimeout time.Durati
 	sqldb.SetConnMaxIdleTime(pgConnMaxIdleTime)
 	sqldb.SetConnMaxLifetime(pgConnMaxLifetime)
 	return bun.NewDB(sqldb, pgdialect.New()), nil
-}
-
-// choosesExecMode tells whether a Postgres URL, read as pgx reads it (with a service file
-// and PG* environment variables), sets pgx's default_query_exec_mode: e.g. simple_protocol
-// behind a PgBouncer that cannot keep prepared statements. The store's queries then run
-// in that mode; otherwise the store chooses one for each.
-func choosesExecMode(databaseURL string) bool {
-	cfg, err := pgconn.ParseConfig(databaseURL)
-	if err != nil {
-		return false
-	}
-	_, chosen := cfg.RuntimeParams["default_query_exec_mode"]
-	return chosen
 }
 
 // Ping checks that the database answers; when it cannot be reached the error matches

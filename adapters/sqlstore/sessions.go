@@ -5,13 +5,9 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"sync"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/uptrace/bun"
-	"github.com/uptrace/bun/dialect"
 
 	"github.com/phoneauth/phoneauth/domain"
 	"github.com/phoneauth/phoneauth/ports"
@@ -67,82 +63,24 @@ func (s *Store) StartSession(ctx context.Context, session domain.Session, first 
 	return nil
 }
 
-// Session implements ports.SessionRepository with one joined query.
+// Session implements ports.SessionRepository with one joined query (see sessionLookup).
 func (s *Store) Session(ctx context.Context, id string) (domain.Session, *domain.User, error) {
-	var row sessionRow
+	row := sessionRow{ID: id}
 	var u userRow
-	dest := []any{
-		&row.ID, &row.UserID, &row.StartedAt, &row.Revoked,
+	err := s.session.queryRow(ctx, s.db, id,
+		&row.StartedAt, &row.Revoked,
 		&u.ID, &u.Username, &u.Mobile, &u.PasswordHash, &u.Name, &u.Gender, &u.Birthday, &u.Email,
-		&u.Active, &u.DateJoined, &u.TokenVersion,
-	}
-	var err error
-	if s.db.Dialect().Name() == dialect.PG {
-		err = s.queryRowPgx(ctx, sessionQuery, dest, id)
-	} else {
-		err = s.sqliteSessionQuery.queryRow(ctx, s.db.DB, dest, id)
-	}
+		&u.Active, &u.DateJoined, &u.TokenVersion)
 	if err != nil {
 		return domain.Session{}, nil, notFound("find session", err, domain.ErrSessionEnded)
 	}
+	row.UserID = u.ID
 	user, err := u.user()
 	if err != nil {
 		return domain.Session{}, nil, err
 	}
 	return row.session(), user, nil
 }
-
-// queryRowPgx runs a query on one of the pool's connections through pgx itself:
-// database/sql builds a scanner per column for every result, 40 allocations for the
-// session query's row, a quarter of the service's CPU in that query under load. pgx
-// prepares the query on each connection and caches it, and prepares it again when a
-// migration changes what it returns; a *sql.Stmt would keep failing then.
-func (s *Store) queryRowPgx(ctx context.Context, query string, dest []any, args ...any) error {
-	conn, err := s.db.DB.Conn(ctx)
-	if err != nil {
-		return err
-	}
-	defer conn.Close()
-	return conn.Raw(func(driverConn any) error {
-		pc, ok := driverConn.(*stdlib.Conn)
-		if !ok {
-			return fmt.Errorf("postgres connection is a %T, not pgx's", driverConn)
-		}
-		return pc.Conn().QueryRow(ctx, query, s.pgxMode.queryArgs(pc.Conn(), args)...).Scan(dest...)
-	})
-}
-
-// pgxMode is how queryRowPgx runs queries: with pgx's statement cache, unless the URL
-// chose a mode for every query (see choosesExecMode) or turned the cache off
-// (statement_cache_capacity=0, which refuses that mode). It is decided at the first query,
-// from that connection's configuration, as reading it makes a copy.
-type pgxMode struct {
-	once           sync.Once
-	cacheStatement bool
-}
-
-// queryArgs returns the arguments for pgx's QueryRow: args, led by the mode if one is set.
-func (m *pgxMode) queryArgs(conn *pgx.Conn, args []any) []any {
-	m.once.Do(func() {
-		cfg := conn.Config()
-		m.cacheStatement = cfg.StatementCacheCapacity > 0 && !choosesExecMode(cfg.ConnString())
-	})
-	queryArgs := make([]any, 0, 1+len(args)) // a copy, so that the caller's args stay on its stack
-	if m.cacheStatement {
-		queryArgs = append(queryArgs, pgx.QueryExecModeCacheStatement)
-	}
-	return append(queryArgs, args...)
-}
-
-// sessionQuery runs on every request authenticated by a session, so it is prepared once
-// per connection (on Postgres unless the URL says otherwise, see pgxMode): Bun would write
-// the id into the text, and the database would parse and plan each request's query anew
-// (on SQLite, whose one connection every query waits for, that was a third of the
-// service's CPU in GET /users/1/).
-const sessionQuery = `SELECT s.id, s.user_id, s.started_at, s.revoked,
-	u.id, u.username, u.mobile, u.password_hash, u.name, u.gender, u.birthday, u.email,
-	u.active, u.date_joined, u.token_version
-	FROM sessions AS s JOIN users AS u ON u.id = s.user_id WHERE s.id = $1`
 
 // Refresh implements ports.SessionRepository: the presented token's row is locked, so of
 // two replicas exchanging one token, the second sees it retired.

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -24,45 +23,13 @@ var (
 
 // Store implements every persistence port on one database, SQLite or PostgreSQL.
 type Store struct {
-	db                 *bun.DB
-	sqliteSessionQuery preparedQuery
-	pgxMode            pgxMode
+	db      *bun.DB
+	session sessionLookup
 }
 
 // NewStore returns a store on db, which must be migrated (see Migrate).
 func NewStore(db *bun.DB) *Store {
-	return &Store{db: db, sqliteSessionQuery: preparedQuery{query: sessionQuery}}
-}
-
-// preparedQuery is a query prepared at its first use, when the migrations have created its
-// tables, and kept. For SQLite, whose driver caches no statement itself and prepares a
-// kept one again when the schema changes.
-type preparedQuery struct {
-	query string
-	mu    sync.Mutex
-	stmt  *sql.Stmt
-}
-
-// queryRow runs the query with args and scans its one row into dest.
-func (p *preparedQuery) queryRow(ctx context.Context, db *sql.DB, dest []any, args ...any) error {
-	stmt, err := p.statement(ctx, db)
-	if err != nil {
-		return fmt.Errorf("prepare: %w", err)
-	}
-	return stmt.QueryRowContext(ctx, args...).Scan(dest...)
-}
-
-func (p *preparedQuery) statement(ctx context.Context, db *sql.DB) (*sql.Stmt, error) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.stmt == nil {
-		stmt, err := db.PrepareContext(ctx, p.query)
-		if err != nil {
-			return nil, err
-		}
-		p.stmt = stmt
-	}
-	return p.stmt, nil
+	return &Store{db: db}
 }
 
 // forUpdate locks the selected row until the transaction ends. This is the one place the
