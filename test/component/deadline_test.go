@@ -5,7 +5,6 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -15,28 +14,13 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/phoneauth/phoneauth/test/harness"
-	"github.com/phoneauth/phoneauth/test/testdb"
 )
-
-// pausablePostgres returns a DATABASE_URL for a fresh schema reached through a proxy that
-// the test can pause, like a database that hangs.
-func pausablePostgres(t *testing.T) (string, *tcpProxy) {
-	t.Helper()
-	target, err := url.Parse(testdb.PostgresURL(t))
-	require.NoError(t, err)
-	proxy := startTCPProxy(t, target.Host)
-	target.Host = proxy.addr
-	q := target.Query()
-	q.Set("connect_timeout", "2")
-	target.RawQuery = q.Encode()
-	return target.String(), proxy
-}
 
 // A database that hangs mid-request answers 503 within the request deadline, and the
 // service recovers by itself when the database is back.
 func TestHungDatabaseAnswersWithinTheDeadline(t *testing.T) {
 	t.Parallel()
-	databaseURL, proxy := pausablePostgres(t)
+	databaseURL, proxy := proxiedPostgres(t, "")
 	h := harness.New(t, map[string]string{"DATABASE_URL": databaseURL, "REQUEST_TIMEOUT": "1s"})
 	mobile := harness.NewMobile()
 	token := h.Register(mobile, "correct horse")
@@ -99,7 +83,7 @@ func TestSlowVendorAnswersWithinTheDeadline(t *testing.T) {
 // comes back it hashes nothing and charges no limit.
 func TestAbandonedLoginCostsNothing(t *testing.T) {
 	t.Parallel()
-	databaseURL, proxy := pausablePostgres(t)
+	databaseURL, proxy := proxiedPostgres(t, "")
 	h := harness.New(t, map[string]string{"DATABASE_URL": databaseURL, "LOGIN_FAILURES_BEFORE_DELAY": "1"})
 	mobile := harness.NewMobile()
 	h.Register(mobile, "correct horse")

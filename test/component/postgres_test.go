@@ -40,19 +40,8 @@ func TestDatabaseLostWhileServing(t *testing.T) {
 	for name, execMode := range map[string]string{"modes chosen by the store": "", "simple protocol": "simple_protocol"} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			target, err := url.Parse(testdb.PostgresURL(t))
-			require.NoError(t, err)
-			proxy := startTCPProxy(t, target.Host)
-			target.Host = proxy.addr
-			q := target.Query()
-			q.Set("connect_timeout", "2")
-			q.Del("default_query_exec_mode") // PHONEAUTH_TEST_POSTGRES_URL may set one
-			if execMode != "" {
-				q.Set("default_query_exec_mode", execMode)
-			}
-			target.RawQuery = q.Encode()
-
-			h := harness.New(t, map[string]string{"DATABASE_URL": target.String()})
+			databaseURL, proxy := proxiedPostgres(t, execMode)
+			h := harness.New(t, map[string]string{"DATABASE_URL": databaseURL})
 			token := h.Register(harness.NewMobile(), "correct horse")
 			auth := []string{"Authorization", "JWT " + token}
 
@@ -68,6 +57,24 @@ func TestDatabaseLostWhileServing(t *testing.T) {
 			}, 10*time.Second, 100*time.Millisecond, "the service did not recover")
 		})
 	}
+}
+
+// proxiedPostgres returns a DATABASE_URL for a fresh schema reached through a proxy that
+// the test can cut or pause, in pgx's exec mode execMode ("": the one the store chooses).
+func proxiedPostgres(t *testing.T, execMode string) (string, *tcpProxy) {
+	t.Helper()
+	target, err := url.Parse(testdb.PostgresURL(t))
+	require.NoError(t, err)
+	proxy := startTCPProxy(t, target.Host)
+	target.Host = proxy.addr
+	q := target.Query()
+	q.Set("connect_timeout", "2")
+	q.Del("default_query_exec_mode") // PHONEAUTH_TEST_POSTGRES_URL may set one
+	if execMode != "" {
+		q.Set("default_query_exec_mode", execMode)
+	}
+	target.RawQuery = q.Encode()
+	return target.String(), proxy
 }
 
 // tcpProxy forwards connections to a server and can cut them all, like a database
