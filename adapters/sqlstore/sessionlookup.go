@@ -15,7 +15,7 @@ import (
 // sessionSQL loads a session and its user. It runs on every request authenticated by a
 // session, and is the one query of the store that Bun does not run: Bun writes the id into
 // the SQL text, so the database would parse and plan each request's query anew, and
-// GET /users/1/ served about half as many requests on either dialect (docs/PERFORMANCE.md).
+// GET /users/1/ lost a quarter to two thirds of its requests/s (docs/PERFORMANCE.md).
 // Neither the session's id nor its user's is read twice: every column costs allocations.
 const sessionSQL = `SELECT s.started_at, s.revoked,
 	u.id, u.username, u.mobile, u.password_hash, u.name, u.gender, u.birthday, u.email,
