@@ -8,13 +8,13 @@ import (
 )
 
 func TestMedianRunByScore(t *testing.T) {
-	run := func(name string, ok int, hash time.Duration) result {
+	run := func(name string, ok int, hashesPerSecond float64) result {
 		return result{name: name, ok: ok, elapsed: time.Second,
-			hashBefore: hashCost{single: hash}, hashAfter: hashCost{single: hash}}
+			hashBefore: hashCost{parallelRate: hashesPerSecond}, hashAfter: hashCost{parallelRate: hashesPerSecond}}
 	}
 	results := []result{
-		run("profile", 9000, 0), run("login", 60, 40*time.Millisecond), run("profile", 6000, 0),
-		run("login", 50, 20*time.Millisecond), run("profile", 7000, 0), run("login", 40, 40*time.Millisecond),
+		run("profile", 9000, 0), run("login", 60, 50), run("profile", 6000, 0),
+		run("login", 50, 100), run("profile", 7000, 0), run("login", 40, 50),
 		run("code", 400, 0),
 	}
 

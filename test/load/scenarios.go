@@ -35,7 +35,7 @@ type scenarioEnv struct {
 	client   *client
 	receiver *receiver
 	users    []user
-	// registrationBound is the Argon2id bound, which caps registrations per second.
+	// registrationBound is an upper estimate of registrations per second (linearBound).
 	registrationBound float64
 
 	mobiles atomic.Int64 // numbers handed out for codes
@@ -218,10 +218,10 @@ type result struct {
 // rate is the successful requests per second of a run.
 func (r result) rate() float64 { return float64(r.ok) / r.elapsed.Seconds() }
 
-// boundShare is a hashBound run's rate as a share of the Argon2id bound, from the mean of
-// the hash times measured just before and just after it.
+// boundShare is a hashBound run's rate as a share of the Argon2id bound: the mean of the
+// rates of one hash per core at once, measured just before and just after it.
 func (r result) boundShare() float64 {
-	return r.rate() / bound((r.hashBefore.single+r.hashAfter.single)/2)
+	return r.rate() / ((r.hashBefore.parallelRate + r.hashAfter.parallelRate) / 2)
 }
 
 // drive runs s with o.concurrency clients for o.duration.
