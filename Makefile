@@ -56,8 +56,10 @@ fmt-check:
 # The benchmarks of the hot paths, then the load generator: it builds $(BIN), starts it on
 # a loopback port and prints requests/s, p50/p99 latency, errors and peak RSS per scenario.
 # bench runs the service on SQLite, bench-postgres on a fresh schema of the local Postgres.
+# Issue 14 judges logins and peak RSS with 64 concurrent logins: a second run does that.
 bench: bench-go
 	$(GO) run ./test/load -db=sqlite -bin $(BIN) $(LOAD_FLAGS)
+	$(GO) run ./test/load -db=sqlite -bin $(BIN) -c 64 -scenarios login $(LOAD_FLAGS)
 
 bench-postgres: bench-go
 	$(GO) run ./test/load -db=postgres -bin $(BIN) $(LOAD_FLAGS)
