@@ -12,11 +12,14 @@ import (
 
 // New gathers the use cases as inbound adapters see them.
 func New(sendCode *SendCode, register *Register, logIn *LogIn, issueAPIToken *IssueAPIToken, refresh *Refresh,
-	logOut *LogOut, changePassword *ChangePassword, updateProfile *UpdateProfile, authenticate *Authenticate) ports.Application {
+	logOut *LogOut, changePassword *ChangePassword, updateProfile *UpdateProfile, logInByCode *LogInByCode,
+	resetPassword *ResetPassword, changeMobile *ChangeMobile, deleteAccount *DeleteAccount,
+	authenticate *Authenticate) ports.Application {
 	return ports.Application{
 		Commands: ports.Commands{
 			SendCode: sendCode, Register: register, LogIn: logIn, IssueAPIToken: issueAPIToken, Refresh: refresh,
 			LogOut: logOut, ChangePassword: changePassword, UpdateProfile: updateProfile,
+			LogInByCode: logInByCode, ResetPassword: resetPassword, ChangeMobile: changeMobile, DeleteAccount: deleteAccount,
 		},
 		Queries: ports.Queries{Authenticate: authenticate},
 	}
@@ -38,8 +41,14 @@ type Config struct {
 	// sent a code, and registration reveals a taken username only to the right code.
 	EnumerationProtection bool
 	// RegisteredTemplate, when set under EnumerationProtection, is texted to a registered
-	// mobile that asks for a code.
+	// mobile that asks for a registration code.
 	RegisteredTemplate string
+	// UnknownTemplate, when set, is texted to a number without an account that asks for a
+	// code to log in or reset a password.
+	UnknownTemplate string
+	// MobileChangedTemplate, when set, is texted to the old number of an account whose
+	// number changed.
+	MobileChangedTemplate string
 }
 
 // Limits are the abuse limits; each counter lives in the LimitStore.

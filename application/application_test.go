@@ -79,6 +79,7 @@ func (w *world) code(t *testing.T, mobile string) string {
 	t.Helper()
 	_, err := w.sendCode.Handle(t.Context(), ports.SendCode{Client: ports.Client{IP: "203.0.113.1"}, Mobile: mobile})
 	require.NoError(t, err)
+	w.sendCode.Wait()
 	outbox := w.sms.Outbox()
 	return outbox[len(outbox)-1].Text[len("code "):]
 }

@@ -109,6 +109,12 @@ func NewCredentials(cfg Config, users ports.UserRepository, passwords ports.Pass
 // token the client presented, when it was valid for that user.
 func (c *Credentials) check(ctx context.Context, cmd ports.LogIn) (*domain.User, string, error) {
 	user, device, err := c.verify(ctx, cmd)
+	c.observe(err)
+	return user, device, err
+}
+
+// observe counts a login attempt by its outcome.
+func (c *Credentials) observe(err error) {
 	var fieldErrs domain.FieldErrors
 	switch {
 	case err == nil:
@@ -118,7 +124,6 @@ func (c *Credentials) check(ctx context.Context, cmd ports.LogIn) (*domain.User,
 	case errors.As(err, &fieldErrs):
 		c.observer.Login(domain.LoginInvalid)
 	}
-	return user, device, err
 }
 
 // loginLimits are the limits one attempt is judged on, what a success gives back, and

@@ -3,7 +3,6 @@ package application
 import (
 	"context"
 	"errors"
-	"time"
 
 	"github.com/phoneauth/phoneauth/domain"
 	"github.com/phoneauth/phoneauth/ports"
@@ -13,13 +12,10 @@ import (
 type Register struct {
 	cfg       Config
 	users     ports.UserRepository
-	codes     ports.CodeRepository
 	registrar ports.Registrar
 	passwords ports.PasswordHasher
-	secrets   ports.Secrets
 	clock     ports.Clock
-	limits    limiter
-	observer  ports.Observer
+	codes     codeCheck
 	sessions  sessionStarter
 }
 
@@ -27,7 +23,8 @@ type Register struct {
 func NewRegister(cfg Config, users ports.UserRepository, codes ports.CodeRepository, registrar ports.Registrar,
 	passwords ports.PasswordHasher, secrets ports.Secrets, clock ports.Clock, limits ports.LimitStore,
 	observer ports.Observer, sessions ports.SessionRepository, tokens ports.AccessTokens) *Register {
-	return &Register{cfg, users, codes, registrar, passwords, secrets, clock, limiter{limits, observer}, observer,
+	return &Register{cfg, users, registrar, passwords, clock,
+		newCodeCheck(cfg, codes, registrar, secrets, clock, limits, observer),
 		sessionStarter{sessions, secrets, tokens, clock}}
 }
 
@@ -90,43 +87,12 @@ func (h *Register) redeem(ctx context.Context, username, code, password string, 
 	if err != nil {
 		return nil, domain.ErrCodeMismatch // no code is ever sent to an invalid mobile
 	}
-	// Every verification of a live code counts against the mobile's daily budget, across
-	// resends, so that new codes do not buy an attacker new guesses; guesses for a mobile
-	// without a live code cannot spend its owner's budget.
-	now := h.clock.Now()
-	newest, err := h.codes.Newest(ctx, mobile.String())
-	if err != nil {
+	if err := h.codes.admit(ctx, mobile); err != nil {
 		return nil, err
-	}
-	if err := newest.Live(now); err != nil {
-		h.observeCode(err)
-		return nil, err
-	}
-	budget := quota{domain.LimitKey("code:mobile", mobile.String()), 24 * time.Hour, h.cfg.Limits.CodeDaily, domain.LimitCodeFailures}
-	if err := h.limits.check(ctx, budget.take(now)); err != nil {
-		return nil, err
-	}
-	submitted := h.secrets.CodeHash(mobile.String(), code)
-	// consume returns decide for Registrar.Register: verify the code and, with a user,
-	// consume it and have the user stored.
-	consume := func(user *domain.User) func(*domain.VerifyCode) (*domain.User, error) {
-		return func(vc *domain.VerifyCode) (*domain.User, error) {
-			if vc == nil {
-				return nil, domain.ErrCodeMismatch
-			}
-			if err := vc.Verify(submitted, h.clock.Now()); err != nil {
-				return nil, err
-			}
-			if user != nil {
-				vc.Consume()
-			}
-			return user, nil
-		}
 	}
 	// Check the code first, so a wrong guess never costs a password hash; a right code
 	// stays usable until the second transaction consumes it.
-	if _, err := h.registrar.Register(ctx, mobile.String(), consume(nil)); err != nil || !create {
-		h.observeCode(err)
+	if err := h.codes.check(ctx, domain.PurposeRegister, mobile, code); err != nil || !create {
 		return nil, err
 	}
 	hash, err := h.passwords.Hash(ctx, password) // tens of milliseconds: outside any transaction
@@ -137,27 +103,13 @@ func (h *Register) redeem(ctx context.Context, username, code, password string, 
 	if err != nil {
 		return nil, err
 	}
-	created, err := h.registrar.Register(ctx, mobile.String(), consume(user))
-	if err == nil {
-		h.observer.Code(domain.CodeVerified)
-	} else {
-		h.observeCode(err)
-	}
-	return created, err
-}
-
-// observeCode counts a failed verification by its reason.
-func (h *Register) observeCode(err error) {
-	for _, e := range []struct {
-		err   error
-		event domain.CodeEvent
-	}{
-		{domain.ErrCodeMismatch, domain.CodeMismatched},
-		{domain.ErrCodeExpired, domain.CodeExpired},
-		{domain.ErrCodeExhausted, domain.CodeExhausted},
-	} {
-		if errors.Is(err, e.err) {
-			h.observer.Code(e.event)
+	verify := h.codes.verifier(domain.PurposeRegister, mobile, code, true)
+	created, err := h.registrar.Register(ctx, mobile.String(), func(vc *domain.VerifyCode) (*domain.User, error) {
+		if err := verify(vc); err != nil {
+			return nil, err
 		}
-	}
+		return user, nil
+	})
+	h.codes.observe(err)
+	return created, err
 }

@@ -55,6 +55,11 @@ func (e sessionEnder) endAll(ctx context.Context, userID int64, change func(*dom
 	if _, err := e.users.Update(ctx, userID, change); err != nil {
 		return err
 	}
+	return e.revoke(ctx, userID)
+}
+
+// revoke ends every session and API key of the user.
+func (e sessionEnder) revoke(ctx context.Context, userID int64) error {
 	if err := e.sessions.RevokeUserSessions(ctx, userID); err != nil {
 		return err
 	}

@@ -74,6 +74,9 @@ type Config struct {
 	EnumerationProtection    bool
 	SMSNotifyRegistered      bool
 	SMSRegisteredTemplate    string
+	SMSNotifyUnknown         bool
+	SMSUnknownTemplate       string
+	SMSMobileChangedTemplate string // "" sends no notice
 }
 
 // DefaultSMSTemplate is the original shop's message, in English.
@@ -82,6 +85,13 @@ const DefaultSMSTemplate = "【Muxue Fresh Supermarket】Your verification code 
 // DefaultRegisteredTemplate answers a code request for a registered mobile when
 // SMS_NOTIFY_REGISTERED is on.
 const DefaultRegisteredTemplate = "【Muxue Fresh Supermarket】This number already has an account: log in instead. If you did not ask for a code, please ignore this message."
+
+// DefaultUnknownTemplate answers a request for a code to log in or reset a password for a
+// number without an account when SMS_NOTIFY_UNKNOWN is on.
+const DefaultUnknownTemplate = "【Muxue Fresh Supermarket】No account uses this number. If you did not ask for a code, please ignore this message."
+
+// DefaultMobileChangedTemplate tells the old number of an account that its number changed.
+const DefaultMobileChangedTemplate = "【Muxue Fresh Supermarket】Your account now uses another mobile number. If you did not change it, contact us."
 
 // SMS provider names accepted in SMS_PROVIDER.
 const (
@@ -139,6 +149,9 @@ func LoadConfig(lookup func(string) (string, bool)) (Config, error) {
 		EnumerationProtection:    r.boolean("ENUMERATION_PROTECTION", false),
 		SMSNotifyRegistered:      r.boolean("SMS_NOTIFY_REGISTERED", false),
 		SMSRegisteredTemplate:    r.str("SMS_REGISTERED_TEMPLATE", DefaultRegisteredTemplate),
+		SMSNotifyUnknown:         r.boolean("SMS_NOTIFY_UNKNOWN", false),
+		SMSUnknownTemplate:       r.str("SMS_UNKNOWN_TEMPLATE", DefaultUnknownTemplate),
+		SMSMobileChangedTemplate: r.str("SMS_MOBILE_CHANGED_TEMPLATE", DefaultMobileChangedTemplate),
 	}
 	if secret := r.str("JWT_SECRET", ""); len(secret) >= minJWTSecret {
 		cfg.JWTSecret = []byte(secret)

@@ -64,10 +64,14 @@ var CoreModule = fx.Module("core",
 		application.NewCredentials,
 		application.NewSendCode, application.NewRegister, application.NewLogIn, application.NewIssueAPIToken,
 		application.NewRefresh, application.NewLogOut, application.NewChangePassword, application.NewUpdateProfile,
+		application.NewLogInByCode, application.NewResetPassword, application.NewChangeMobile, application.NewDeleteAccount,
 		application.NewAuthenticate, application.New,
 		metrics.New,
 		func(m *metrics.Metrics) ports.Observer { return m },
 	),
+	// Code sends finishing in the background end before the store closes: the store's
+	// stop hook was added when it was built, before this one, and hooks stop in reverse.
+	fx.Invoke(func(lc fx.Lifecycle, s *application.SendCode) { lc.Append(fx.StopHook(s.Wait)) }),
 )
 
 // accessTokens is the configured JWT signer: it issues, verifies and publishes its keys.
@@ -99,9 +103,12 @@ func useCaseConfig(cfg Config) (application.Config, error) {
 	if err != nil {
 		return application.Config{}, err
 	}
-	registeredTemplate := ""
+	registeredTemplate, unknownTemplate := "", ""
 	if cfg.SMSNotifyRegistered {
 		registeredTemplate = cfg.SMSRegisteredTemplate
+	}
+	if cfg.SMSNotifyUnknown {
+		unknownTemplate = cfg.SMSUnknownTemplate
 	}
 	login := domain.Backoff{
 		Free: cfg.LoginFailuresBeforeDelay, Base: time.Second, Max: 15 * time.Minute,
@@ -131,6 +138,8 @@ func useCaseConfig(cfg Config) (application.Config, error) {
 		},
 		EnumerationProtection: cfg.EnumerationProtection,
 		RegisteredTemplate:    registeredTemplate,
+		UnknownTemplate:       unknownTemplate,
+		MobileChangedTemplate: cfg.SMSMobileChangedTemplate,
 	}, nil
 }
 

@@ -80,7 +80,7 @@ var (
 	ErrInvalidMobile    = newError(KindInvalid, "invalid_mobile")
 	ErrPasswordTooShort = newError(KindInvalid, "password_too_short") // param: minimum length
 	ErrTooLong          = newError(KindInvalid, "max_length")         // param: maximum length
-	ErrInvalidGender    = newError(KindInvalid, "invalid_choice")     // param: the value sent
+	ErrInvalidChoice    = newError(KindInvalid, "invalid_choice")     // param: the value sent
 	ErrInvalidBirthday  = newError(KindInvalid, "invalid_date")
 	ErrInvalidEmail     = newError(KindInvalid, "invalid_email")
 )
@@ -93,6 +93,7 @@ var (
 	ErrCodeMismatch  = newError(KindInvalid, "code_mismatch")
 	ErrCodeExpired   = newError(KindInvalid, "code_expired")
 	ErrCodeExhausted = newError(KindInvalid, "code_exhausted")
+	ErrSameMobile    = newError(KindInvalid, "same_mobile") // a change to the number the account has
 )
 
 // SMS delivery.

@@ -1,12 +1,13 @@
 package domain
 
-// CodeEvent is something that happened to a verification code: it was issued, or a
-// submission of it was verified, did not match, came after its expiry or after its
-// attempts were used up.
+// CodeEvent is something that happened to a verification code: it was issued (or a
+// stand-in stored for a number that must not be told apart), or a submission of it was
+// verified, did not match, came after its expiry or after its attempts were used up.
 type CodeEvent string
 
 const (
 	CodeIssued     CodeEvent = "issued"
+	CodeStandIn    CodeEvent = "stand_in"
 	CodeVerified   CodeEvent = "verified"
 	CodeMismatched CodeEvent = "mismatched"
 	CodeExpired    CodeEvent = "expired"

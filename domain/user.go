@@ -110,6 +110,23 @@ func (u *User) ChangePassword(newHash string) {
 // EndAllSessions makes every access token issued so far stop working.
 func (u *User) EndAllSessions() { u.tokenVersion++ }
 
+// ChangeMobile moves the account to another number. A username that was the old number
+// (as sign-up makes it) follows the number, so that the old one no longer logs in and is
+// free for whoever gets it next.
+func (u *User) ChangeMobile(m Mobile) error {
+	switch {
+	case m.String() == "":
+		return ErrInvalidMobile
+	case m.String() == u.mobile:
+		return ErrSameMobile
+	}
+	if u.username == u.mobile {
+		u.username = m.String()
+	}
+	u.mobile = m.String()
+	return nil
+}
+
 // UpgradePasswordHash stores a stronger hash of the same password: sessions go on.
 func (u *User) UpgradePasswordHash(newHash string) { u.passwordHash = newHash }
 
@@ -149,7 +166,7 @@ func (u *User) ChangeProfile(c ProfileChange) error {
 		case GenderMale, GenderFemale:
 			next.gender = g
 		default:
-			errs = append(errs, FieldError{"gender", ErrInvalidGender.WithParam(*c.Gender)})
+			errs = append(errs, FieldError{"gender", ErrInvalidChoice.WithParam(*c.Gender)})
 		}
 	}
 	if c.Birthday != nil {

@@ -25,6 +25,9 @@ type UserRepository interface {
 	// Update applies change to the stored user atomically and returns the result;
 	// when change fails nothing is written.
 	Update(ctx context.Context, id int64, change func(*domain.User) error) (*domain.User, error)
+	// Delete removes the user with every session, refresh token and API token of it;
+	// domain.ErrUserNotFound when there is none.
+	Delete(ctx context.Context, id int64) error
 }
 
 // CodeRepository keeps the newest verification code of each mobile and the right to send one.
@@ -42,7 +45,8 @@ type CodeRepository interface {
 	Newest(ctx context.Context, mobile string) (*domain.VerifyCode, error)
 }
 
-// Registrar creates accounts from verification codes.
+// Registrar creates and changes accounts on the strength of verification codes: the code's
+// state and the account are written in one transaction, so that a code is used once.
 type Registrar interface {
 	// Register runs decide, in one transaction, on the newest code sent to mobile (nil
 	// when there is none), stores the code's new state whatever decide returns, and then
@@ -50,6 +54,12 @@ type Registrar interface {
 	// finds the username or mobile taken, nothing at all is stored and the error is
 	// domain.ErrUserExists.
 	Register(ctx context.Context, mobile string, decide func(*domain.VerifyCode) (*domain.User, error)) (*domain.User, error)
+	// Redeem runs decide, in one transaction, on the newest code sent to mobile (nil when
+	// there is none) and on the user with userID (nil when there is none), both locked,
+	// and stores the code's new state whatever decide returns. When decide returns nil,
+	// it also stores the user as decide left it and returns it. If that finds the username
+	// or mobile taken, nothing at all is stored and the error is domain.ErrUserExists.
+	Redeem(ctx context.Context, mobile string, userID int64, decide func(*domain.VerifyCode, *domain.User) error) (*domain.User, error)
 }
 
 // APITokenRepository stores opaque API tokens by the hash of their key.
@@ -159,8 +169,8 @@ type Secrets interface {
 	NewCode(digits int) (string, error)
 	// NewAPIKey returns 40 random lowercase hex characters.
 	NewAPIKey() (string, error)
-	// CodeHash is a keyed hash of a code sent to a mobile.
-	CodeHash(mobile, code string) []byte
+	// CodeHash is a keyed hash of a code sent to a mobile for a purpose.
+	CodeHash(purpose domain.Purpose, mobile, code string) []byte
 	// APIKeyHash is the hash under which an API key is stored.
 	APIKeyHash(key string) []byte
 }

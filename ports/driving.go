@@ -28,6 +28,10 @@ type Commands struct {
 	LogOut         Handler[LogOut, struct{}]
 	ChangePassword Handler[ChangePassword, Tokens]
 	UpdateProfile  Handler[UpdateProfile, *domain.User]
+	LogInByCode    Handler[LogInByCode, Tokens]
+	ResetPassword  Handler[ResetPassword, Tokens]
+	ChangeMobile   Handler[ChangeMobile, *domain.User]
+	DeleteAccount  Handler[DeleteAccount, struct{}]
 }
 
 // Queries only read.
@@ -46,10 +50,12 @@ type Client struct {
 	IP string // the address, or the prefix an IPv6 address counts under
 }
 
-// SendCode asks for a verification code for a mobile.
+// SendCode asks for a verification code for a mobile, for a purpose ("" for
+// registration); a code to change the caller's number needs the Caller.
 type SendCode struct {
-	Client Client
-	Mobile string
+	Client          Client
+	Caller          Principal
+	Mobile, Purpose string
 }
 
 // Register signs up with the code sent to the mobile that is the username.
@@ -63,6 +69,36 @@ type LogIn struct {
 	Client             Client
 	Username, Password string
 	DeviceToken        string
+}
+
+// LogInByCode checks a mobile and a code sent to it for logging in, with the device token
+// of a client that logged in before ("" when it sent none).
+type LogInByCode struct {
+	Client       Client
+	Mobile, Code string
+	DeviceToken  string
+}
+
+// ResetPassword sets a new password for the account of a mobile, with a code sent to it
+// for the reset, and ends every session and token of the account.
+type ResetPassword struct {
+	Client                 Client
+	Mobile, Code, Password string
+}
+
+// ChangeMobile moves the caller's account to a new mobile, with a code sent to that
+// number for the change.
+type ChangeMobile struct {
+	Caller       Principal
+	Mobile, Code string
+}
+
+// DeleteAccount removes the caller's account, proven by its password or by a code sent to
+// its mobile for logging in ("" for the one not used).
+type DeleteAccount struct {
+	Client         Client
+	Caller         Principal
+	Password, Code string
 }
 
 // Refresh exchanges a refresh token for new tokens; the presented one is retired.

@@ -78,15 +78,19 @@ func NewApp(cfg Config, deps Deps) *fiber.App {
 	route(app, "/users/", map[string]fiber.Handler{fiber.MethodPost: h.register})
 	route(app, "/login/", map[string]fiber.Handler{fiber.MethodPost: h.login})
 	route(app, "/jwt-auth/", map[string]fiber.Handler{fiber.MethodPost: h.login})
+	route(app, "/login/code/", map[string]fiber.Handler{fiber.MethodPost: h.loginByCode})
 	route(app, "/api-token-auth/", map[string]fiber.Handler{fiber.MethodPost: h.apiToken})
 	route(app, "/token/refresh/", map[string]fiber.Handler{fiber.MethodPost: h.refresh})
 	route(app, "/logout/", map[string]fiber.Handler{fiber.MethodPost: h.authenticated(h.logout)})
-	// Before /users/:any/, which would take "password" for an id.
+	// Before /users/:any/, which would take "password" or "mobile" for an id.
 	route(app, "/users/password/", map[string]fiber.Handler{fiber.MethodPost: h.authenticated(h.changePassword)})
+	route(app, "/users/password/reset/", map[string]fiber.Handler{fiber.MethodPost: h.resetPassword})
+	route(app, "/users/mobile/", map[string]fiber.Handler{fiber.MethodPost: h.authenticated(h.changeMobile)})
 	route(app, "/users/:any/", map[string]fiber.Handler{
-		fiber.MethodGet:   h.authenticated(h.profile),
-		fiber.MethodPatch: h.authenticated(h.updateProfile),
-		fiber.MethodPut:   h.authenticated(h.updateProfile),
+		fiber.MethodGet:    h.authenticated(h.profile),
+		fiber.MethodPatch:  h.authenticated(h.updateProfile),
+		fiber.MethodPut:    h.authenticated(h.updateProfile),
+		fiber.MethodDelete: h.authenticated(h.deleteAccount),
 	})
 	route(app, "/.well-known/jwks.json", map[string]fiber.Handler{fiber.MethodGet: jwks(deps.Keys)})
 	route(app, "/openapi.json", map[string]fiber.Handler{fiber.MethodGet: serveOpenAPI})
@@ -132,7 +136,7 @@ func ready(r ports.Readiness, logger *slog.Logger) fiber.Handler {
 // OPTIONS with the Allow list, and any other method with 405.
 func route(app *fiber.App, path string, byMethod map[string]fiber.Handler) {
 	allow := []string{}
-	for _, m := range []string{fiber.MethodGet, fiber.MethodPost, fiber.MethodPut, fiber.MethodPatch} {
+	for _, m := range []string{fiber.MethodGet, fiber.MethodPost, fiber.MethodPut, fiber.MethodPatch, fiber.MethodDelete} {
 		if h, ok := byMethod[m]; ok {
 			app.Add(m, path, h)
 			allow = append(allow, m)

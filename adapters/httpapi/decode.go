@@ -23,7 +23,7 @@ type fields map[string]field
 // 30 and 100 for a name and an email, and room to spare for the rest.
 var maxLength = map[string]int{
 	"username": 150, "password": 4096, "old_password": 4096, "new_password": 4096,
-	"mobile": 32, "code": 16, "refresh": 128,
+	"mobile": 32, "code": 16, "refresh": 128, "purpose": 32,
 	"name": 30, "email": 100, "gender": 16, "birthday": 32, "all": 16,
 }
 

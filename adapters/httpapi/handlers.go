@@ -24,14 +24,30 @@ func (h handlers) client(c *fiber.Ctx) ports.Client {
 }
 
 func (h handlers) sendCode(c *fiber.Ctx) error {
-	body, err := decodeBody(c, "mobile")
+	body, err := decodeBody(c, "mobile", "purpose")
 	if err != nil {
 		return err
 	}
 	var s shape
 	cmd := ports.SendCode{Client: h.client(c), Mobile: s.required(body, "mobile", nil)}
+	if purpose := s.optional(body, "purpose", true, false); purpose != nil {
+		cmd.Purpose = *purpose
+	} else if pick(s.errs, "purpose") != nil {
+		return s.errs // a purpose that is not a text is no purpose to send a code for
+	}
+	// Only a code to change the caller's number needs the caller: the old client's
+	// registration page may carry a stale token, which must not fail its requests.
+	if cmd.Purpose == string(domain.PurposeChangeMobile) {
+		p, err := h.app.Queries.Authenticate.Handle(c.UserContext(), c.Get(fiber.HeaderAuthorization))
+		if err != nil {
+			return err
+		}
+		if p != nil {
+			cmd.Caller = *p
+		}
+	}
 	mobile, err := h.app.Commands.SendCode.Handle(c.UserContext(), cmd)
-	if err := s.merge(err, "mobile"); err != nil {
+	if err := s.merge(err, "mobile", "purpose"); err != nil {
 		return err
 	}
 	return writeJSON(c, fiber.StatusCreated, struct {
@@ -110,6 +126,44 @@ func (h handlers) login(c *fiber.Ctx) error {
 	return writeJSON(c, fiber.StatusOK, loginResponse{sessionResponse{tokens.Access, tokens.Refresh}, tokens.DeviceToken})
 }
 
+func (h handlers) loginByCode(c *fiber.Ctx) error {
+	body, err := decodeBody(c, "mobile", "code")
+	if err != nil {
+		return err
+	}
+	var s shape
+	cmd := ports.LogInByCode{
+		Client:      h.client(c),
+		Mobile:      s.required(body, "mobile", nil),
+		Code:        s.required(body, "code", domain.ErrCodeRequired),
+		DeviceToken: c.Get(headerDeviceToken),
+	}
+	tokens, err := h.app.Commands.LogInByCode.Handle(c.UserContext(), cmd)
+	if err := s.merge(err, "mobile", "code"); err != nil {
+		return err
+	}
+	return writeJSON(c, fiber.StatusOK, loginResponse{sessionResponse{tokens.Access, tokens.Refresh}, tokens.DeviceToken})
+}
+
+func (h handlers) resetPassword(c *fiber.Ctx) error {
+	body, err := decodeBody(c, "mobile", "code", "password")
+	if err != nil {
+		return err
+	}
+	var s shape
+	cmd := ports.ResetPassword{
+		Client:   h.client(c),
+		Mobile:   s.required(body, "mobile", nil),
+		Code:     s.required(body, "code", domain.ErrCodeRequired),
+		Password: s.required(body, "password", nil),
+	}
+	tokens, err := h.app.Commands.ResetPassword.Handle(c.UserContext(), cmd)
+	if err := s.merge(err, "mobile", "code", "password"); err != nil {
+		return err
+	}
+	return writeJSON(c, fiber.StatusOK, sessionResponse{tokens.Access, tokens.Refresh})
+}
+
 func (h handlers) apiToken(c *fiber.Ctx) error {
 	var s shape
 	cmd, err := h.logIn(c, &s)
@@ -169,6 +223,46 @@ func (h handlers) changePassword(c *fiber.Ctx) error {
 		return err
 	}
 	return writeJSON(c, fiber.StatusOK, sessionResponse{tokens.Access, tokens.Refresh})
+}
+
+func (h handlers) changeMobile(c *fiber.Ctx) error {
+	body, err := decodeBody(c, "mobile", "code")
+	if err != nil {
+		return err
+	}
+	var s shape
+	cmd := ports.ChangeMobile{
+		Caller: principal(c),
+		Mobile: s.required(body, "mobile", nil),
+		Code:   s.required(body, "code", domain.ErrCodeRequired),
+	}
+	user, err := h.app.Commands.ChangeMobile.Handle(c.UserContext(), cmd)
+	if err := s.merge(err, "mobile", "code"); err != nil {
+		return err
+	}
+	return writeJSON(c, fiber.StatusOK, newProfileResponse(user))
+}
+
+func (h handlers) deleteAccount(c *fiber.Ctx) error {
+	body, err := decodeBody(c, "password", "code")
+	if err != nil {
+		return err
+	}
+	var s shape
+	cmd := ports.DeleteAccount{Client: h.client(c), Caller: principal(c)}
+	if password := s.optional(body, "password", true, false); password != nil {
+		cmd.Password = *password
+	}
+	if code := s.optional(body, "code", true, false); code != nil {
+		cmd.Code = *code
+	}
+	if s.errs != nil {
+		return s.errs // nothing is deleted on a proof of the wrong shape
+	}
+	if _, err := h.app.Commands.DeleteAccount.Handle(c.UserContext(), cmd); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
 }
 
 // authenticated resolves the Authorization header before next; the caller must be known.

@@ -44,6 +44,7 @@ var catalog = map[string]map[string]string{
 	"code_mismatch":        {langEN: "Verification code error", langZhHans: "验证码错误"},
 	"code_expired":         {langEN: "Verification code expired", langZhHans: "验证码过期"},
 	"code_exhausted":       {langEN: "Too many incorrect attempts, request a new code", langZhHans: "验证码错误次数过多，请重新获取"},
+	"same_mobile":          {langEN: "This is already the account's mobile number", langZhHans: "这已是该账号的手机号码"},
 	"password_too_short":   {langEN: "Ensure this field has at least {} characters.", langZhHans: "请确保这个字段至少包含 {} 个字符。"},
 	"max_length":           {langEN: "Ensure this field has no more than {} characters.", langZhHans: "请确保这个字段不能超过 {} 个字符。"},
 	"invalid_choice":       {langEN: `"{}" is not a valid choice.`, langZhHans: "“{}” 不是合法选项。"},

@@ -180,12 +180,81 @@ func (s *Store) Register(_ context.Context, mobile string, decide func(*domain.V
 	s.keepCode(mobile, e, code)
 	s.lastID++
 	r.ID = s.lastID
+	s.index(r)
+	return domain.UnmarshalUserFromDatabase(r), nil
+}
+
+// Redeem implements ports.Registrar. decide runs under the store's mutex, so it must not
+// call back into the store.
+func (s *Store) Redeem(_ context.Context, mobile string, userID int64, decide func(*domain.VerifyCode, *domain.User) error) (*domain.User, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	e := s.codes[mobile]
+	var code *domain.VerifyCode
+	if e.code != nil {
+		code = copyCode(e.code)
+	}
+	var user *domain.User
+	old, found := s.users[userID]
+	if found {
+		user = domain.UnmarshalUserFromDatabase(old)
+	}
+	err := decide(code, user)
+	if err != nil || user == nil {
+		s.keepCode(mobile, e, code)
+		return nil, err
+	}
+	r := record(user)
+	if id, ok := s.usernames[r.Username]; ok && id != userID {
+		return nil, domain.ErrUserExists
+	}
+	if id, ok := s.mobiles[r.Mobile]; ok && id != userID {
+		return nil, domain.ErrUserExists
+	}
+	s.keepCode(mobile, e, code)
+	delete(s.usernames, old.Username)
+	delete(s.mobiles, old.Mobile)
+	s.index(r)
+	return domain.UnmarshalUserFromDatabase(r), nil
+}
+
+// index stores r and makes it findable by username and mobile.
+func (s *Store) index(r domain.UserRecord) {
 	s.users[r.ID] = r
 	s.usernames[r.Username] = r.ID
 	if r.Mobile != "" {
 		s.mobiles[r.Mobile] = r.ID
 	}
-	return domain.UnmarshalUserFromDatabase(r), nil
+}
+
+// Delete implements ports.UserRepository, with the user's sessions, refresh tokens and
+// API tokens, as the SQL schema's cascades do.
+func (s *Store) Delete(_ context.Context, id int64) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r, ok := s.users[id]
+	if !ok {
+		return domain.ErrUserNotFound
+	}
+	delete(s.users, id)
+	delete(s.usernames, r.Username)
+	delete(s.mobiles, r.Mobile)
+	for k, t := range s.tokens {
+		if t.UserID == id {
+			delete(s.tokens, k)
+		}
+	}
+	for sid, session := range s.sessions {
+		if session.UserID == id {
+			delete(s.sessions, sid)
+		}
+	}
+	for k, t := range s.refreshes {
+		if _, ok := s.sessions[t.Session]; !ok {
+			delete(s.refreshes, k)
+		}
+	}
+	return nil
 }
 
 // keepCode stores the state decide left code in (attempts, consumed).

@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"fmt"
 
+	"github.com/phoneauth/phoneauth/domain"
 	"github.com/phoneauth/phoneauth/ports"
 )
 
@@ -68,10 +69,17 @@ func (s *Secrets) NewAPIKey() (string, error) {
 	return hex.EncodeToString(b), nil
 }
 
-// CodeHash is HMAC-SHA256 under the code key of mobile + ":" + code; binding the mobile
-// makes a code valid only for the number it was sent to.
-func (s *Secrets) CodeHash(mobile, code string) []byte {
+// CodeHash is HMAC-SHA256 under the code key of purpose + NUL + mobile + ":" + code:
+// binding the purpose and the mobile makes a code valid only for what and where it was
+// sent. A registration code keeps the form codes had before purposes (mobile + ":" +
+// code), so that codes sent by a replica of the previous release still verify during a
+// rolling upgrade; no mobile holds a NUL, so the forms cannot collide.
+func (s *Secrets) CodeHash(purpose domain.Purpose, mobile, code string) []byte {
 	mac := hmac.New(sha256.New, s.codeKey)
+	if purpose != domain.PurposeRegister {
+		mac.Write([]byte(purpose))
+		mac.Write([]byte{0})
+	}
 	mac.Write([]byte(mobile))
 	mac.Write([]byte{':'})
 	mac.Write([]byte(code))

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/phoneauth/phoneauth/adapters/secret"
+	"github.com/phoneauth/phoneauth/domain"
 )
 
 func TestNewCodeHasExactlyNDigits(t *testing.T) {
@@ -80,26 +81,35 @@ func TestNewAPIKeyIs40LowercaseHex(t *testing.T) {
 	}
 }
 
-func TestCodeHashIsHMACOfMobileAndCode(t *testing.T) {
+func TestCodeHashIsHMACOfPurposeMobileAndCode(t *testing.T) {
 	key := []byte("code key")
 	s := secret.New(key)
+	register := domain.PurposeRegister
 
 	mac := hmac.New(sha256.New, key)
 	mac.Write([]byte("13800000000:123456"))
-	assert.Equal(t, mac.Sum(nil), s.CodeHash("13800000000", "123456"))
+	assert.Equal(t, mac.Sum(nil), s.CodeHash(register, "13800000000", "123456"), "a registration code hashes as before purposes")
+	mac = hmac.New(sha256.New, key)
+	mac.Write([]byte("login\x0013800000000:123456"))
+	assert.Equal(t, mac.Sum(nil), s.CodeHash(domain.PurposeLogin, "13800000000", "123456"))
 
-	assert.Equal(t, s.CodeHash("13800000000", "123456"), s.CodeHash("13800000000", "123456"), "deterministic")
-	assert.NotEqual(t, s.CodeHash("13800000000", "123456"), s.CodeHash("13800000001", "123456"), "bound to the mobile")
-	assert.NotEqual(t, s.CodeHash("13800000000", "123456"), s.CodeHash("13800000000", "123457"))
-	assert.NotEqual(t, s.CodeHash("13800000000", "123456"), secret.New([]byte("other")).CodeHash("13800000000", "123456"), "keyed")
+	for _, other := range []domain.Purpose{domain.PurposeLogin, domain.PurposeResetPassword, domain.PurposeChangeMobile} {
+		assert.NotEqual(t, s.CodeHash(register, "13800000000", "123456"), s.CodeHash(other, "13800000000", "123456"), "bound to the purpose")
+	}
+
+	assert.Equal(t, s.CodeHash(register, "13800000000", "123456"), s.CodeHash(register, "13800000000", "123456"), "deterministic")
+	assert.NotEqual(t, s.CodeHash(register, "13800000000", "123456"), s.CodeHash(register, "13800000001", "123456"), "bound to the mobile")
+	assert.NotEqual(t, s.CodeHash(register, "13800000000", "123456"), s.CodeHash(register, "13800000000", "123457"))
+	assert.NotEqual(t, s.CodeHash(register, "13800000000", "123456"), secret.New([]byte("other")).CodeHash(register, "13800000000", "123456"), "keyed")
 }
 
 func TestNewCopiesTheKey(t *testing.T) {
 	key := []byte("code key")
 	s := secret.New(key)
-	want := s.CodeHash("13800000000", "1234")
+	register := domain.PurposeRegister
+	want := s.CodeHash(register, "13800000000", "1234")
 	key[0] = 'X'
-	assert.Equal(t, want, s.CodeHash("13800000000", "1234"))
+	assert.Equal(t, want, s.CodeHash(register, "13800000000", "1234"))
 }
 
 func TestAPIKeyHashIsSHA256(t *testing.T) {

@@ -293,27 +293,14 @@ func (s *Store) Register(ctx context.Context, mobile string, decide func(*domain
 		decideErr error
 	)
 	err := s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-		var (
-			row  codeRow
-			code *domain.VerifyCode
-		)
-		err := s.forUpdate(tx.NewSelect().Model(&row).Where("mobile = ?", mobile)).Scan(ctx)
-		switch {
-		case err == nil && row.SentAt.Valid:
-			code = row.code()
-		case err != nil && !errors.Is(err, sql.ErrNoRows):
-			return fmt.Errorf("load code: %w", err)
+		code, err := s.lockCode(ctx, tx, mobile)
+		if err != nil {
+			return err
 		}
 		var user *domain.User
 		user, decideErr = decide(code)
-		if code != nil {
-			if _, err := tx.NewUpdate().Model((*codeRow)(nil)).
-				Set("attempts = ?", code.Attempts()).
-				Set("consumed = ?", code.Consumed()).
-				Where("mobile = ?", mobile).
-				Exec(ctx); err != nil {
-				return fmt.Errorf("write code: %w", err)
-			}
+		if err := writeCode(ctx, tx, code); err != nil {
+			return err
 		}
 		if decideErr != nil || user == nil {
 			return nil
@@ -336,6 +323,105 @@ func (s *Store) Register(ctx context.Context, mobile string, decide func(*domain
 		return nil, decideErr
 	}
 	return created, nil
+}
+
+// Redeem implements ports.Registrar. The code's row is locked before the user's, as
+// Register does, so that the two never wait for each other in a cycle.
+func (s *Store) Redeem(ctx context.Context, mobile string, userID int64, decide func(*domain.VerifyCode, *domain.User) error) (*domain.User, error) {
+	var (
+		redeemed  *domain.User
+		decideErr error
+	)
+	err := s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		code, err := s.lockCode(ctx, tx, mobile)
+		if err != nil {
+			return err
+		}
+		var (
+			row  userRow
+			user *domain.User
+		)
+		err = s.forUpdate(tx.NewSelect().Model(&row).Where("id = ?", userID)).Scan(ctx)
+		switch {
+		case err == nil:
+			if user, err = row.user(); err != nil {
+				return fmt.Errorf("load user: %w", err)
+			}
+		case !errors.Is(err, sql.ErrNoRows):
+			return fmt.Errorf("load user: %w", err)
+		}
+		decideErr = decide(code, user)
+		if err := writeCode(ctx, tx, code); err != nil {
+			return err
+		}
+		if decideErr != nil || user == nil {
+			return nil
+		}
+		next := userRowFrom(user)
+		if _, err := tx.NewUpdate().Model(&next).
+			Column("username", "mobile", "password_hash", "token_version").
+			WherePK().
+			Exec(ctx); err != nil {
+			if uniqueViolation(err) {
+				return domain.ErrUserExists
+			}
+			return fmt.Errorf("write user: %w", err)
+		}
+		redeemed = user
+		return nil
+	})
+	switch {
+	case err != nil:
+		return nil, txError("redeem a code", err)
+	case decideErr != nil:
+		return nil, decideErr
+	}
+	return redeemed, nil
+}
+
+// lockCode loads the newest code sent to mobile, locking its row; nil when none was sent.
+func (s *Store) lockCode(ctx context.Context, tx bun.Tx, mobile string) (*domain.VerifyCode, error) {
+	var row codeRow
+	err := s.forUpdate(tx.NewSelect().Model(&row).Where("mobile = ?", mobile)).Scan(ctx)
+	switch {
+	case err == nil && row.SentAt.Valid:
+		return row.code(), nil
+	case err != nil && !errors.Is(err, sql.ErrNoRows):
+		return nil, fmt.Errorf("load code: %w", err)
+	}
+	return nil, nil
+}
+
+// writeCode stores what verifying did to code: its attempts and whether it was used.
+func writeCode(ctx context.Context, tx bun.Tx, code *domain.VerifyCode) error {
+	if code == nil {
+		return nil
+	}
+	if _, err := tx.NewUpdate().Model((*codeRow)(nil)).
+		Set("attempts = ?", code.Attempts()).
+		Set("consumed = ?", code.Consumed()).
+		Where("mobile = ?", code.Mobile()).
+		Exec(ctx); err != nil {
+		return fmt.Errorf("write code: %w", err)
+	}
+	return nil
+}
+
+// Delete implements ports.UserRepository; the schema's cascades remove the user's
+// sessions, refresh tokens and API tokens with it.
+func (s *Store) Delete(ctx context.Context, id int64) error {
+	res, err := s.db.NewDelete().Model((*userRow)(nil)).Where("id = ?", id).Exec(ctx)
+	if err != nil {
+		return wrap("delete user", err)
+	}
+	n, err := res.RowsAffected()
+	switch {
+	case err != nil:
+		return wrap("delete user", err)
+	case n == 0:
+		return domain.ErrUserNotFound
+	}
+	return nil
 }
 
 // Create implements ports.APITokenRepository.
