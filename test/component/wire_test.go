@@ -105,7 +105,7 @@ func TestUnknownMethodOverTheWire(t *testing.T) {
 	res, body := s.exchange(t, "PROPFIND /users/1/ HTTP/1.1\r\nHost: localhost\r\n\r\n")
 	require.Equal(t, http.StatusMethodNotAllowed, res.StatusCode, "body: %s", body)
 	require.Equal(t, "application/json", res.Header.Get("Content-Type"))
-	require.Equal(t, "GET, HEAD, PUT, PATCH, OPTIONS", res.Header.Get("Allow"))
+	require.Equal(t, "GET, HEAD, PUT, PATCH, DELETE, OPTIONS", res.Header.Get("Allow"))
 	require.JSONEq(t, `{"detail": "Method \"PROPFIND\" not allowed."}`, body)
 	require.Contains(t, s.log.String(), `"method":"PROPFIND","route":"/users/:any/","status":405`)
 }

@@ -28,6 +28,7 @@ import (
 
 	"github.com/phoneauth/phoneauth/adapters/httpapi"
 	"github.com/phoneauth/phoneauth/adapters/sms"
+	"github.com/phoneauth/phoneauth/application"
 	"github.com/phoneauth/phoneauth/bootstrap"
 	"github.com/phoneauth/phoneauth/ports"
 	"github.com/phoneauth/phoneauth/test/contract"
@@ -47,6 +48,7 @@ type Harness struct {
 	app     *fxtest.App
 	stopped bool
 	log     *SyncBuffer
+	sends   *application.SendCode
 	// secrets collects every code, password and token the test saw, to check the log.
 	secrets []string
 }
@@ -82,7 +84,7 @@ func Start(t testing.TB, env map[string]string, fake *sms.Fake, clock *contract.
 	opts := []fx.Option{
 		bootstrap.Options(cfg, logger),
 		fx.Replace(fx.Annotate(clock, fx.As(new(ports.Clock)))),
-		fx.Populate(&h.App),
+		fx.Populate(&h.App, &h.sends),
 		fx.NopLogger,
 	}
 	if fake != nil {
@@ -108,6 +110,10 @@ func (h *Harness) Stop() {
 		h.app.RequireStop()
 	}
 }
+
+// WaitForSends returns once the code sends that finish after their answer (where the
+// answer must not tell accounts apart) have finished.
+func (h *Harness) WaitForSends() { h.sends.Wait() }
 
 // Log returns what the service has logged so far.
 func (h *Harness) Log() string { return h.log.String() }
@@ -251,6 +257,7 @@ func (h *Harness) RequestCode(mobile string) string {
 	before := len(h.SMS.Outbox())
 	r := h.Post("/code/", map[string]any{"mobile": mobile})
 	require.Equal(h.t, http.StatusCreated, r.Status, "body: %s", r.Body)
+	h.WaitForSends()
 	outbox := h.SMS.Outbox()
 	require.Len(h.t, outbox, before+1)
 	msg := outbox[len(outbox)-1]

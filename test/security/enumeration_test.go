@@ -59,6 +59,7 @@ func TestEnumerationProtection(t *testing.T) {
 
 	// /code/ answers as for anyone, sends nothing, and keeps the resend interval.
 	harness.Expect(t, h.Post("/code/", map[string]any{"mobile": registered}), http.StatusCreated, `{"mobile": "`+registered+`"}`)
+	h.WaitForSends()
 	require.Len(t, h.SMS.Outbox(), sent)
 	harness.Expect(t, h.Post("/code/", map[string]any{"mobile": registered}), http.StatusBadRequest,
 		`{"mobile": ["Less than 60 seconds since the last code was sent"]}`)
@@ -75,6 +76,7 @@ func TestEnumerationProtectionCanNotifyTheOwner(t *testing.T) {
 	h.Register(registered, "correct horse")
 	h.Clock.Advance(time.Minute)
 	harness.Expect(t, h.Post("/code/", map[string]any{"mobile": registered}), http.StatusCreated, `{"mobile": "`+registered+`"}`)
+	h.WaitForSends()
 	outbox := h.SMS.Outbox()
 	last := outbox[len(outbox)-1]
 	require.Equal(t, registered, last.Mobile)
