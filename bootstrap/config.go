@@ -76,7 +76,8 @@ type Config struct {
 	SMSRegisteredTemplate    string
 	SMSNotifyUnknown         bool
 	SMSUnknownTemplate       string
-	SMSMobileChangedTemplate string // "" sends no notice
+	SMSNotifyMobileChanged   bool
+	SMSMobileChangedTemplate string
 }
 
 // DefaultSMSTemplate is the original shop's message, in English.
@@ -151,6 +152,7 @@ func LoadConfig(lookup func(string) (string, bool)) (Config, error) {
 		SMSRegisteredTemplate:    r.str("SMS_REGISTERED_TEMPLATE", DefaultRegisteredTemplate),
 		SMSNotifyUnknown:         r.boolean("SMS_NOTIFY_UNKNOWN", false),
 		SMSUnknownTemplate:       r.str("SMS_UNKNOWN_TEMPLATE", DefaultUnknownTemplate),
+		SMSNotifyMobileChanged:   r.boolean("SMS_NOTIFY_MOBILE_CHANGED", true),
 		SMSMobileChangedTemplate: r.str("SMS_MOBILE_CHANGED_TEMPLATE", DefaultMobileChangedTemplate),
 	}
 	if secret := r.str("JWT_SECRET", ""); len(secret) >= minJWTSecret {

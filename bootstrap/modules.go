@@ -103,12 +103,12 @@ func useCaseConfig(cfg Config) (application.Config, error) {
 	if err != nil {
 		return application.Config{}, err
 	}
-	registeredTemplate, unknownTemplate := "", ""
-	if cfg.SMSNotifyRegistered {
-		registeredTemplate = cfg.SMSRegisteredTemplate
-	}
-	if cfg.SMSNotifyUnknown {
-		unknownTemplate = cfg.SMSUnknownTemplate
+	// A notice that is off is an empty text: nothing is sent.
+	notice := func(on bool, text string) string {
+		if on {
+			return text
+		}
+		return ""
 	}
 	login := domain.Backoff{
 		Free: cfg.LoginFailuresBeforeDelay, Base: time.Second, Max: 15 * time.Minute,
@@ -137,9 +137,9 @@ func useCaseConfig(cfg Config) (application.Config, error) {
 			LoginClientIP: clientIP,
 		},
 		EnumerationProtection: cfg.EnumerationProtection,
-		RegisteredTemplate:    registeredTemplate,
-		UnknownTemplate:       unknownTemplate,
-		MobileChangedTemplate: cfg.SMSMobileChangedTemplate,
+		RegisteredTemplate:    notice(cfg.SMSNotifyRegistered, cfg.SMSRegisteredTemplate),
+		UnknownTemplate:       notice(cfg.SMSNotifyUnknown, cfg.SMSUnknownTemplate),
+		MobileChangedTemplate: notice(cfg.SMSNotifyMobileChanged, cfg.SMSMobileChangedTemplate),
 	}, nil
 }
 
