@@ -25,7 +25,11 @@ var textRoutes = []struct {
 	auth         bool
 	fields       map[string]int
 }{
-	{http.MethodPost, "/code/", false, map[string]int{"mobile": 32}},
+	{http.MethodPost, "/code/", false, map[string]int{"mobile": 32, "purpose": 32}},
+	{http.MethodPost, "/login/code/", false, map[string]int{"mobile": 32, "code": 16}},
+	{http.MethodPost, "/users/password/reset/", false, map[string]int{"mobile": 32, "code": 16, "password": 4096}},
+	{http.MethodPost, "/users/mobile/", true, map[string]int{"mobile": 32, "code": 16}},
+	{http.MethodDelete, "/users/1/", true, map[string]int{"password": 4096, "code": 16}},
 	{http.MethodPost, "/users/", false, map[string]int{"username": 150, "code": 16, "password": 4096}},
 	{http.MethodPost, "/login/", false, map[string]int{"username": 150, "password": 4096}},
 	{http.MethodPost, "/jwt-auth/", false, map[string]int{"username": 150, "password": 4096}},
