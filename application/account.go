@@ -74,17 +74,7 @@ func (h *LogInByCode) Handle(ctx context.Context, cmd ports.LogInByCode) (ports.
 	if err != nil {
 		return ports.Tokens{}, err
 	}
-	if device == "" {
-		if device, err = h.devices.Issue(user.ID()); err != nil {
-			return ports.Tokens{}, err
-		}
-	}
-	tokens, err := h.sessions.start(ctx, user)
-	if err != nil {
-		return ports.Tokens{}, err
-	}
-	tokens.DeviceToken = device
-	return tokens, nil
+	return h.sessions.startOnDevice(ctx, user, device, h.devices)
 }
 
 func (h *LogInByCode) verify(ctx context.Context, cmd ports.LogInByCode) (*domain.User, string, error) {

@@ -30,17 +30,7 @@ func (h *LogIn) Handle(ctx context.Context, cmd ports.LogIn) (ports.Tokens, erro
 	if err != nil {
 		return ports.Tokens{}, err
 	}
-	if device == "" {
-		if device, err = h.devices.Issue(user.ID()); err != nil {
-			return ports.Tokens{}, err
-		}
-	}
-	tokens, err := h.sessions.start(ctx, user)
-	if err != nil {
-		return ports.Tokens{}, err
-	}
-	tokens.DeviceToken = device
-	return tokens, nil
+	return h.sessions.startOnDevice(ctx, user, device, h.devices)
 }
 
 // IssueAPIToken hands out an opaque API token for valid credentials.

@@ -42,6 +42,23 @@ func (s sessionStarter) start(ctx context.Context, user *domain.User) (ports.Tok
 	return ports.Tokens{Access: access, Refresh: refresh}, nil
 }
 
+// startOnDevice starts a session and hands the client a device token: device, the one it
+// presented when that was valid, else a new one.
+func (s sessionStarter) startOnDevice(ctx context.Context, user *domain.User, device string, devices ports.DeviceTokens) (ports.Tokens, error) {
+	if device == "" {
+		var err error
+		if device, err = devices.Issue(user.ID()); err != nil {
+			return ports.Tokens{}, err
+		}
+	}
+	tokens, err := s.start(ctx, user)
+	if err != nil {
+		return ports.Tokens{}, err
+	}
+	tokens.DeviceToken = device
+	return tokens, nil
+}
+
 // sessionEnder ends every session and token of a user.
 type sessionEnder struct {
 	users     ports.UserRepository

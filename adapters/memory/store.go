@@ -160,21 +160,14 @@ func (s *Store) Newest(_ context.Context, mobile string) (*domain.VerifyCode, er
 func (s *Store) Register(_ context.Context, mobile string, decide func(*domain.VerifyCode) (*domain.User, error)) (*domain.User, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	e := s.codes[mobile]
-	var code *domain.VerifyCode
-	if e.code != nil {
-		code = copyCode(e.code)
-	}
+	e, code := s.newestCode(mobile)
 	user, err := decide(code)
 	if err != nil || user == nil {
 		s.keepCode(mobile, e, code)
 		return nil, err
 	}
 	r := record(user)
-	if _, ok := s.usernames[r.Username]; ok {
-		return nil, domain.ErrUserExists
-	}
-	if _, ok := s.mobiles[r.Mobile]; ok {
+	if s.taken(r, 0) {
 		return nil, domain.ErrUserExists
 	}
 	s.keepCode(mobile, e, code)
@@ -189,11 +182,7 @@ func (s *Store) Register(_ context.Context, mobile string, decide func(*domain.V
 func (s *Store) Redeem(_ context.Context, mobile string, userID int64, decide func(*domain.VerifyCode, *domain.User) error) (*domain.User, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	e := s.codes[mobile]
-	var code *domain.VerifyCode
-	if e.code != nil {
-		code = copyCode(e.code)
-	}
+	e, code := s.newestCode(mobile)
 	var user *domain.User
 	old, found := s.users[userID]
 	if found {
@@ -205,10 +194,7 @@ func (s *Store) Redeem(_ context.Context, mobile string, userID int64, decide fu
 		return nil, err
 	}
 	r := record(user)
-	if id, ok := s.usernames[r.Username]; ok && id != userID {
-		return nil, domain.ErrUserExists
-	}
-	if id, ok := s.mobiles[r.Mobile]; ok && id != userID {
+	if s.taken(r, userID) {
 		return nil, domain.ErrUserExists
 	}
 	s.keepCode(mobile, e, code)
@@ -216,6 +202,25 @@ func (s *Store) Redeem(_ context.Context, mobile string, userID int64, decide fu
 	delete(s.mobiles, old.Mobile)
 	s.index(r)
 	return domain.UnmarshalUserFromDatabase(r), nil
+}
+
+// newestCode returns what mobile has, and a copy of its newest code (nil when none).
+func (s *Store) newestCode(mobile string) (codeEntry, *domain.VerifyCode) {
+	e := s.codes[mobile]
+	if e.code == nil {
+		return e, nil
+	}
+	return e, copyCode(e.code)
+}
+
+// taken tells whether a user other than the one with id self has r's username or mobile.
+func (s *Store) taken(r domain.UserRecord, self int64) bool {
+	byUsername, ok := s.usernames[r.Username]
+	if ok && byUsername != self {
+		return true
+	}
+	byMobile, ok := s.mobiles[r.Mobile]
+	return ok && byMobile != self
 }
 
 // index stores r and makes it findable by username and mobile.
