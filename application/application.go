@@ -34,9 +34,12 @@ type Config struct {
 	ResendInterval time.Duration
 	MaxAttempts    int
 	SMSTemplate    string // "{code}" is replaced by the code
-	APITokenTTL    time.Duration
-	Refresh        domain.RefreshPolicy
-	Limits         Limits
+	// SMSOrigin, when set, ends each code's text with the origin-bound line "@origin #code"
+	// that browsers read to offer the code on that site only (WebOTP, one-time-code autofill).
+	SMSOrigin   string
+	APITokenTTL time.Duration
+	Refresh     domain.RefreshPolicy
+	Limits      Limits
 	// EnumerationProtection hides whether a mobile is registered: /code/ answers as if it
 	// sent a code, and registration reveals a taken username only to the right code.
 	EnumerationProtection bool

@@ -215,6 +215,9 @@ func (h *SendCode) deliver(ctx context.Context, d delivery, now time.Time) (*dom
 		return nil, err
 	}
 	text := strings.ReplaceAll(h.cfg.SMSTemplate, "{code}", code)
+	if h.cfg.SMSOrigin != "" {
+		text += "\n\n@" + h.cfg.SMSOrigin + " #" + code
+	}
 	if d.standIn {
 		text = d.notice
 	}

@@ -48,6 +48,7 @@ type Config struct {
 	SMSWebhookSecret   string
 	SMSTimeout         time.Duration
 	SMSTemplate        string
+	SMSOrigin          string // "" adds no origin-bound line
 	SMSCodeLength      int
 	SMSCodeTTL         time.Duration
 	SMSResendInterval  time.Duration
@@ -126,6 +127,7 @@ func LoadConfig(lookup func(string) (string, bool)) (Config, error) {
 		SMSWebhookSecret:   r.str("SMS_WEBHOOK_SECRET", ""),
 		SMSTimeout:         r.duration("SMS_TIMEOUT", 5*time.Second),
 		SMSTemplate:        r.template("SMS_TEMPLATE", DefaultSMSTemplate),
+		SMSOrigin:          r.host("SMS_ORIGIN"),
 		SMSCodeLength:      r.integer("SMS_CODE_LENGTH", 6, 4, 10),
 		SMSCodeTTL:         r.duration("SMS_CODE_TTL", 5*time.Minute),
 		SMSResendInterval:  r.duration("SMS_RESEND_INTERVAL", 60*time.Second),
@@ -305,6 +307,18 @@ func (r *reader) template(name, def string) string {
 	v := r.raw(name, def)
 	if !strings.Contains(v, "{code}") {
 		r.fail(name, "must contain {code}")
+	}
+	return v
+}
+
+// hostPattern is a host name as the origin-bound line of a code names it: no scheme, port
+// or path.
+var hostPattern = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]*[a-z0-9])?$`)
+
+func (r *reader) host(name string) string {
+	v := r.raw(name, "")
+	if v != "" && !hostPattern.MatchString(v) {
+		r.fail(name, "must be a lower-case host name such as shop.example, got %q", v)
 	}
 	return v
 }

@@ -126,6 +126,7 @@ func useCaseConfig(cfg Config) (application.Config, error) {
 		ResendInterval: cfg.SMSResendInterval,
 		MaxAttempts:    cfg.SMSMaxAttempts,
 		SMSTemplate:    cfg.SMSTemplate,
+		SMSOrigin:      cfg.SMSOrigin,
 		APITokenTTL:    cfg.APITokenTTL,
 		Refresh:        domain.RefreshPolicy{Idle: cfg.RefreshTTL, Max: cfg.RefreshMaxTTL},
 		Limits: application.Limits{

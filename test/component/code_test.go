@@ -4,6 +4,7 @@ import (
 	"github.com/phoneauth/phoneauth/test/harness"
 
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -130,4 +131,21 @@ func TestSendCodeLengthIsConfigurable(t *testing.T) {
 	outbox := h.SMS.Outbox()
 	require.Len(t, outbox, 1)
 	require.Regexp(t, `^code=\d{4}$`, outbox[0].Text)
+}
+
+// With SMS_ORIGIN the text ends with the origin-bound line browsers read (WebOTP,
+// one-time-code autofill), and the code still registers.
+func TestCodeTextEndsWithTheOriginBoundLine(t *testing.T) {
+	t.Parallel()
+	h := harness.New(t, map[string]string{"SMS_ORIGIN": "shop.example"})
+	mobile := harness.NewMobile()
+	code := h.RequestCode(mobile)
+	outbox := h.SMS.Outbox()
+	lines := strings.Split(outbox[len(outbox)-1].Text, "\n")
+	require.Equal(t, "@shop.example #"+code, lines[len(lines)-1])
+	require.Equal(t, http.StatusCreated, h.Post("/users/", map[string]any{"username": mobile, "code": code, "password": "long enough"}).Status)
+
+	plain := harness.New(t, nil)
+	plain.RequestCode(harness.NewMobile())
+	require.NotContains(t, plain.SMS.Outbox()[0].Text, "@", "no line without the setting")
 }
