@@ -1,6 +1,7 @@
 package openapi
 
 import (
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -210,6 +211,95 @@ func TestExchangesMatchTheDocument(t *testing.T) {
 	post("/logout/", formBody{"all": "maybe"}, http.StatusBadRequest, true, auth("Bearer "+fresh)...)
 	post("/logout/", map[string]any{"all": 1}, http.StatusNoContent, false, auth("Bearer "+fresh)...)
 
+	// POST /code/ with a purpose, and the routes its codes serve, on an account of their own.
+	c := s.register(harness.NewMobile(), password)
+	cAuth := auth("JWT " + c.token)
+	s.Clock.Advance(2 * time.Minute) // past the resend interval of its registration code
+	loginCode := s.requestCodeFor(c.mobile, "login")
+	post("/code/", map[string]any{"mobile": harness.NewMobile(), "purpose": "login"}, http.StatusCreated, false) // no account: the same answer, no code
+	post("/code/", formBody{"mobile": harness.NewMobile(), "purpose": "reset_password"}, http.StatusCreated, false)
+	post("/code/", multipartBody{"mobile": harness.NewMobile(), "purpose": ""}, http.StatusCreated, false) // none: register
+	post("/code/", map[string]any{"mobile": harness.NewMobile(), "purpose": "x"}, http.StatusBadRequest, true, zh...)
+	post("/code/", map[string]any{"mobile": harness.NewMobile(), "purpose": true}, http.StatusBadRequest, true)
+	post("/code/", map[string]any{"mobile": harness.NewMobile(), "purpose": nil}, http.StatusBadRequest, true)
+	post("/code/", map[string]any{"purpose": "x"}, http.StatusBadRequest, true)
+	post("/code/", map[string]any{"mobile": harness.NewMobile(), "purpose": "change_mobile"}, http.StatusUnauthorized, false)
+	post("/code/", map[string]any{"mobile": harness.NewMobile(), "purpose": "change_mobile"}, http.StatusUnauthorized, false, auth("JWT not.a.token")...)
+	post("/code/", map[string]any{"mobile": c.mobile, "purpose": "change_mobile"}, http.StatusBadRequest, false, cAuth...) // its own number is in use
+	s.SMS.Refuse("参数 mobile 格式不正确")
+	post("/code/", map[string]any{"mobile": harness.NewMobile(), "purpose": "login"}, http.StatusCreated, false) // answered before the vendor
+	s.WaitForSends()
+	s.SMS.BeUnavailable()
+	post("/code/", map[string]any{"mobile": harness.NewMobile(), "purpose": "reset_password"}, http.StatusCreated, false)
+	s.WaitForSends()
+	s.SMS.Recover()
+
+	// POST /login/code/
+	post("/login/code/", map[string]any{"mobile": c.mobile, "code": harness.WrongCode(loginCode)}, http.StatusBadRequest, false, zh...)
+	post("/login/code/", map[string]any{"mobile": "12345", "code": "12"}, http.StatusBadRequest, false)
+	post("/login/code/", map[string]any{}, http.StatusBadRequest, true)
+	post("/login/code/", map[string]any{"mobile": nil, "code": true}, http.StatusBadRequest, true)
+	post("/login/code/", rawBody{"application/json", "{"}, http.StatusBadRequest, true)
+	post("/login/code/", rawBody{"application/json", "[]"}, http.StatusBadRequest, true)
+	post("/login/code/", rawBody{"text/xml", "<xml/>"}, http.StatusUnsupportedMediaType, true)
+	r = post("/login/code/", formBody{"mobile": c.mobile, "code": loginCode}, http.StatusOK, false)
+	s.tokens(r)
+	var device struct {
+		DeviceToken string `json:"device_token"`
+	}
+	require.NoError(t, json.Unmarshal(r.Body, &device))
+	s.AddSecrets(device.DeviceToken)
+	post("/login/code/", map[string]any{"mobile": c.mobile, "code": loginCode}, http.StatusBadRequest, false) // used
+	s.Clock.Advance(2 * time.Minute)                                                                          // past the resend interval
+	loginCode = s.requestCodeFor(c.mobile, "login")
+	post("/login/code/", multipartBody{"mobile": c.mobile, "code": loginCode}, http.StatusOK, false, "X-Device-Token", device.DeviceToken)
+
+	// POST /users/password/reset/
+	s.Clock.Advance(2 * time.Minute)
+	resetCode := s.requestCodeFor(c.mobile, "reset_password")
+	post("/users/password/reset/", map[string]any{"mobile": c.mobile, "code": loginCode, "password": "a new password"}, http.StatusBadRequest, false) // another purpose's code
+	post("/users/password/reset/", map[string]any{"mobile": c.mobile, "code": resetCode, "password": "short"}, http.StatusBadRequest, false, zh...)
+	post("/users/password/reset/", map[string]any{"mobile": "12345", "code": "12", "password": ""}, http.StatusBadRequest, true)
+	post("/users/password/reset/", map[string]any{}, http.StatusBadRequest, true)
+	post("/users/password/reset/", rawBody{"application/json", "{"}, http.StatusBadRequest, true)
+	post("/users/password/reset/", rawBody{"text/xml", "<xml/>"}, http.StatusUnsupportedMediaType, true)
+	reset, _ := s.tokens(post("/users/password/reset/", formBody{"mobile": c.mobile, "code": resetCode, "password": "a new password"}, http.StatusOK, false))
+	s.AddSecrets("a new password")
+	profile(get, nil, http.StatusUnauthorized, false, cAuth...) // every earlier token ended
+	cAuth = auth("JWT " + reset)
+
+	// POST /users/mobile/
+	newMobile := harness.NewMobile()
+	changeCode := s.requestCodeFor(newMobile, "change_mobile", cAuth...)
+	post("/users/mobile/", map[string]any{"mobile": newMobile, "code": changeCode}, http.StatusUnauthorized, true)
+	post("/users/mobile/", map[string]any{"mobile": c.mobile, "code": changeCode}, http.StatusBadRequest, false, cAuth...)
+	post("/users/mobile/", map[string]any{"mobile": mobile, "code": changeCode}, http.StatusBadRequest, false, append(cAuth, zh...)...)
+	post("/users/mobile/", map[string]any{"mobile": newMobile, "code": harness.WrongCode(changeCode)}, http.StatusBadRequest, false, cAuth...)
+	post("/users/mobile/", map[string]any{}, http.StatusBadRequest, true, cAuth...)
+	post("/users/mobile/", rawBody{"application/json", "{"}, http.StatusBadRequest, true, cAuth...)
+	post("/users/mobile/", rawBody{"text/xml", "<xml/>"}, http.StatusUnsupportedMediaType, true, cAuth...)
+	r = post("/users/mobile/", map[string]any{"mobile": newMobile, "code": changeCode}, http.StatusOK, false, cAuth...)
+	require.JSONEq(t, `{"name": null, "gender": "female", "birthday": null, "email": null, "mobile": "`+newMobile+`"}`, string(r.Body))
+
+	// DELETE /users/{any}/: by password, and by a code to log in.
+	del := http.MethodDelete
+	profile(del, map[string]any{"password": "a new password"}, http.StatusUnauthorized, true)
+	profile(del, map[string]any{"password": "wrong password"}, http.StatusBadRequest, false, cAuth...)
+	profile(del, map[string]any{"code": "12"}, http.StatusBadRequest, false, append(cAuth, zh...)...)
+	profile(del, map[string]any{"code": "000000"}, http.StatusBadRequest, false, cAuth...)
+	profile(del, map[string]any{}, http.StatusBadRequest, true, cAuth...)
+	profile(del, nil, http.StatusBadRequest, true, cAuth...)
+	profile(del, map[string]any{"password": nil}, http.StatusBadRequest, true, cAuth...)
+	profile(del, rawBody{"application/json", "{"}, http.StatusBadRequest, true, cAuth...)
+	profile(del, rawBody{"text/xml", "<xml/>"}, http.StatusUnsupportedMediaType, true, cAuth...)
+	profile(del, formBody{"password": "a new password"}, http.StatusNoContent, false, cAuth...)
+	profile(get, nil, http.StatusUnauthorized, false, cAuth...) // the user is gone
+	d := s.register(harness.NewMobile(), password)
+	dAuth := auth("Bearer " + d.token)
+	s.Clock.Advance(2 * time.Minute)
+	deleteCode := s.requestCodeFor(d.mobile, "login")
+	profile(del, multipartBody{"code": deleteCode}, http.StatusNoContent, false, dAuth...)
+
 	// The operational routes, this document and the key set.
 	for _, path := range []string{"/openapi.json", "/.well-known/jwks.json", "/healthz", "/readyz", "/metrics"} {
 		s.do(exchange{method: http.MethodGet, path: path, status: http.StatusOK})
@@ -261,8 +351,9 @@ func TestOversizedBodyMatchesTheDocument(t *testing.T) {
 // The answers of the abuse limits: 429 with Retry-After.
 func TestThrottledAnswersMatchTheDocument(t *testing.T) {
 	_, router := loadDocument(t)
-	s := newSuite(t, router, map[string]string{"SMS_DAILY_LIMIT": "1", "LOGIN_FAILURES_BEFORE_DELAY": "1"})
+	s := newSuite(t, router, map[string]string{"SMS_DAILY_LIMIT": "1", "LOGIN_FAILURES_BEFORE_DELAY": "1", "SMS_DAILY_FAILURE_LIMIT": "1"})
 	a := s.register(harness.NewMobile(), "correct horse")
+	aAuth := []string{"Authorization", "JWT " + a.token}
 
 	wrong := map[string]any{"username": a.mobile, "password": "wrong password"}
 	s.do(exchange{method: http.MethodPost, path: "/login/", body: wrong, status: http.StatusBadRequest})
@@ -271,7 +362,23 @@ func TestThrottledAnswersMatchTheDocument(t *testing.T) {
 		require.NotEmpty(t, r.Header.Get("Retry-After"))
 	}
 	s.do(exchange{method: http.MethodPost, path: "/users/password/", status: http.StatusTooManyRequests,
-		body: map[string]any{"old_password": "wrong password", "new_password": "a new password"}, headers: []string{"Authorization", "JWT " + a.token}})
+		body: map[string]any{"old_password": "wrong password", "new_password": "a new password"}, headers: aAuth})
+	s.do(exchange{method: http.MethodDelete, path: "/users/1/", body: map[string]any{"password": "wrong password"}, status: http.StatusTooManyRequests, headers: aAuth})
+
+	// The client IP has failed logins too; a number's verifications are one a day. A number
+	// without an account is sent no code, but gets a stand-in that guesses are judged against.
+	b := harness.NewMobile()
+	s.do(exchange{method: http.MethodPost, path: "/code/", body: map[string]any{"mobile": b, "purpose": "login"}, status: http.StatusCreated})
+	s.WaitForSends()
+	s.do(exchange{method: http.MethodPost, path: "/login/code/", body: map[string]any{"mobile": b, "code": "123456"}, status: http.StatusTooManyRequests})
+	wrongReset := map[string]any{"mobile": b, "code": "123456", "password": "a new password"}
+	s.do(exchange{method: http.MethodPost, path: "/users/password/reset/", body: wrongReset, status: http.StatusBadRequest})
+	s.do(exchange{method: http.MethodPost, path: "/users/password/reset/", body: wrongReset, status: http.StatusTooManyRequests})
+	c := harness.NewMobile()
+	cCode := s.requestCodeFor(c, "change_mobile", aAuth...)
+	wrongChange := map[string]any{"mobile": c, "code": harness.WrongCode(cCode)}
+	s.do(exchange{method: http.MethodPost, path: "/users/mobile/", body: wrongChange, status: http.StatusBadRequest, headers: aAuth})
+	s.do(exchange{method: http.MethodPost, path: "/users/mobile/", body: wrongChange, status: http.StatusTooManyRequests, headers: aAuth})
 
 	other := harness.NewMobile()
 	s.requestCode(other)
@@ -292,6 +399,11 @@ func TestOutageAnswersMatchTheDocument(t *testing.T) {
 		{method: http.MethodPost, path: "/login/", body: map[string]any{"username": a.mobile, "password": a.password}},
 		{method: http.MethodPost, path: "/token/refresh/", body: map[string]any{"refresh": a.refresh}},
 		{method: http.MethodPost, path: "/code/", body: map[string]any{"mobile": harness.NewMobile()}},
+		{method: http.MethodPost, path: "/code/", body: map[string]any{"mobile": harness.NewMobile(), "purpose": "login"}},
+		{method: http.MethodPost, path: "/login/code/", body: map[string]any{"mobile": a.mobile, "code": "123456"}},
+		{method: http.MethodPost, path: "/users/password/reset/", body: map[string]any{"mobile": a.mobile, "code": "123456", "password": "a new password"}},
+		{method: http.MethodPost, path: "/users/mobile/", body: map[string]any{"mobile": harness.NewMobile(), "code": "123456"}, headers: []string{"Authorization", "JWT " + a.token}},
+		{method: http.MethodDelete, path: "/users/1/", body: map[string]any{"password": a.password}, headers: []string{"Authorization", "JWT " + a.token}},
 	} {
 		r := s.do(x)
 		require.Contains(t, []int{http.StatusInternalServerError, http.StatusServiceUnavailable}, r.Status, "%s %s: %s", x.method, x.path, r.Body)

@@ -221,6 +221,24 @@ func (s *suite) requestCode(mobile string) string {
 	return code
 }
 
+// requestCodeFor asks for a code for mobile with purpose, headers added, and returns the
+// code the fake provider received once the send (which may finish after the answer) is done.
+func (s *suite) requestCodeFor(mobile, purpose string, headers ...string) string {
+	s.t.Helper()
+	before := len(s.SMS.Outbox())
+	s.do(exchange{method: http.MethodPost, path: "/code/", body: map[string]any{"mobile": mobile, "purpose": purpose},
+		status: http.StatusCreated, headers: headers})
+	s.WaitForSends()
+	outbox := s.SMS.Outbox()
+	require.Len(s.t, outbox, before+1)
+	msg := outbox[len(outbox)-1]
+	require.Equal(s.t, mobile, msg.Mobile)
+	code := harness.CodePattern.FindString(msg.Text)
+	require.NotEmpty(s.t, code, "no code in the message")
+	s.AddSecrets(code)
+	return code
+}
+
 // session holds what a registration answered.
 type session struct {
 	mobile, password, token, refresh string

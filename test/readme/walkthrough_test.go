@@ -42,6 +42,7 @@ func TestWalkThrough(t *testing.T) {
 	code := ""
 	for i, s := range steps {
 		command := strings.ReplaceAll(s.command, "localhost:8000", addr)
+		command = strings.ReplaceAll(command, waitShown, waitRun)
 		if code != "" {
 			command = strings.ReplaceAll(command, `"code": "123456"`, `"code": "`+code+`"`)
 		}
@@ -50,15 +51,27 @@ func TestWalkThrough(t *testing.T) {
 			require.NotEmpty(t, vars[m[1]], "step %d set %s to nothing", i+1, m[1])
 			continue
 		}
+		sent := 0
+		if s.logShown != "" {
+			sent = len(smsLines(t, log, s.logShown))
+		}
 		got := run(t, command, vars)
 		if s.answer != "" {
 			matchAnswer(t, s.answer, got, s.command)
 		}
 		if s.logShown != "" {
-			code = codeFromLog(t, log, s.logShown)
+			code = codeFromLog(t, log, s.logShown, sent)
 		}
 	}
 }
+
+// The walk-through waits out the resend interval (60 s) before each further code to its
+// number; the service here runs with a shorter one, and the commands wait that long.
+const (
+	resendInterval = "1s"
+	waitShown      = "sleep 60"
+	waitRun        = "sleep 1.2"
+)
 
 // walkThrough reads the sh block under "## Walk-through" as steps.
 func walkThrough(t *testing.T) []step {
@@ -97,8 +110,8 @@ func walkThrough(t *testing.T) []step {
 	return steps
 }
 
-// serve starts the service as `make run` does, but on a free port and a fresh SQLite
-// file, and returns its address and the file its log goes to.
+// serve starts the service as `make run` does, but on a free port, a fresh SQLite file and
+// a short resend interval, and returns its address and the file its log goes to.
 func serve(t *testing.T) (addr, log string) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -111,6 +124,7 @@ func serve(t *testing.T) (addr, log string) {
 	require.NoError(t, err)
 	env := map[string]string{
 		"HTTP_ADDR": addr, "DATABASE_URL": "sqlite://" + filepath.Join(dir, "phoneauth.db"), "JWT_SECRET": harness.Secret,
+		"SMS_RESEND_INTERVAL": resendInterval,
 	}
 	ctx, stop := context.WithCancel(context.Background())
 	done := make(chan error, 1)
@@ -170,28 +184,42 @@ func matchAnswer(t *testing.T, shown, got, command string) {
 	}
 }
 
-// codeFromLog finds, in the service's log, the SMS line the README shows and returns the
-// code it carries.
-func codeFromLog(t *testing.T, log, shown string) string {
+// codeFromLog finds, in the service's log, the SMS line the README shows, the first after
+// the sent lines of its kind already there, and returns the code it carries. A code that
+// must not tell accounts apart is sent after the answer, so the line may come a little later.
+func codeFromLog(t *testing.T, log, shown string, sent int) string {
 	t.Helper()
 	var want map[string]string
 	require.NoError(t, json.Unmarshal([]byte(shown), &want), "the README shows the log line %s", shown)
 	text, _, _ := strings.Cut(want["text"], "123456")
+	var lines []map[string]any
+	require.Eventually(t, func() bool {
+		lines = smsLines(t, log, shown)
+		return len(lines) > sent
+	}, 5*time.Second, 20*time.Millisecond, "no new log line %q", want["msg"])
+	entry := lines[sent]
+	require.Equal(t, want["level"], entry["level"])
+	require.Equal(t, want["mobile"], entry["mobile"])
+	got, _ := entry["text"].(string)
+	require.True(t, strings.HasPrefix(got, text), "the SMS says %q, the README shows %q", got, want["text"])
+	return digits.FindString(strings.TrimPrefix(got, text))
+}
+
+// smsLines returns the entries of the service's log whose message is that of the line shown.
+func smsLines(t *testing.T, log, shown string) []map[string]any {
+	t.Helper()
+	var want map[string]string
+	require.NoError(t, json.Unmarshal([]byte(shown), &want), "the README shows the log line %s", shown)
 	raw, err := os.ReadFile(log)
 	require.NoError(t, err)
+	var lines []map[string]any
 	for _, line := range strings.Split(string(raw), "\n") {
 		var entry map[string]any
-		if json.Unmarshal([]byte(line), &entry) != nil || entry["msg"] != want["msg"] {
-			continue
+		if json.Unmarshal([]byte(line), &entry) == nil && entry["msg"] == want["msg"] {
+			lines = append(lines, entry)
 		}
-		require.Equal(t, want["level"], entry["level"])
-		require.Equal(t, want["mobile"], entry["mobile"])
-		got, _ := entry["text"].(string)
-		require.True(t, strings.HasPrefix(got, text), "the SMS says %q, the README shows %q", got, want["text"])
-		return digits.FindString(strings.TrimPrefix(got, text))
 	}
-	t.Fatalf("no log line %q in:\n%s", want["msg"], raw)
-	return ""
+	return lines
 }
 
 var digits = regexp.MustCompile(`^[0-9]+`)
