@@ -224,8 +224,9 @@ func (h *ChangeMobile) Handle(ctx context.Context, cmd ports.ChangeMobile) (*dom
 		return nil, codeFieldError(err)
 	}
 	if old != "" && h.cfg.MobileChangedTemplate != "" {
-		// A notice, not part of the change: a failed one is counted by the SMS metrics.
-		_ = h.sms.Send(ctx, old, h.cfg.MobileChangedTemplate)
+		// A notice, not part of the change: it outlives a client that has gone, and a
+		// failed one is counted by the SMS metrics.
+		_ = h.sms.Send(context.WithoutCancel(ctx), old, h.cfg.MobileChangedTemplate)
 	}
 	return user, nil
 }
