@@ -68,3 +68,51 @@ func TestPasswordPolicy(t *testing.T) {
 		t.Fatalf("8 characters (24 bytes): %v", err)
 	}
 }
+
+func parseMobile(t *testing.T, raw string) domain.Mobile {
+	t.Helper()
+	policy, err := domain.NewMobilePolicy(`^1[3-9]\d{9}$`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := policy.Parse(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func TestChangeMobileTakesTheUsernameAlongWhenItWasTheNumber(t *testing.T) {
+	u := newUser(t) // signed up: the username is the mobile
+	if err := u.ChangeMobile(parseMobile(t, "13900000001")); err != nil {
+		t.Fatal(err)
+	}
+	if u.Mobile() != "13900000001" || u.Username() != "13900000001" {
+		t.Fatalf("username %q, mobile %q; want both the new number", u.Username(), u.Mobile())
+	}
+}
+
+func TestChangeMobileKeepsAnotherUsername(t *testing.T) {
+	u := domain.UnmarshalUserFromDatabase(domain.UserRecord{
+		ID: 7, Username: "zhang", Mobile: "13800000000", PasswordHash: "hash", Active: true, DateJoined: sent,
+	})
+	if err := u.ChangeMobile(parseMobile(t, "13900000001")); err != nil {
+		t.Fatal(err)
+	}
+	if u.Mobile() != "13900000001" || u.Username() != "zhang" {
+		t.Fatalf("username %q, mobile %q; want zhang and the new number", u.Username(), u.Mobile())
+	}
+}
+
+func TestChangeMobileRefusesTheCurrentNumber(t *testing.T) {
+	u := newUser(t)
+	if err := u.ChangeMobile(parseMobile(t, "13800000000")); !errors.Is(err, domain.ErrSameMobile) {
+		t.Fatalf("got %v, want ErrSameMobile", err)
+	}
+	if err := u.ChangeMobile(domain.Mobile{}); !errors.Is(err, domain.ErrInvalidMobile) {
+		t.Fatalf("no number: got %v, want ErrInvalidMobile", err)
+	}
+	if u.Mobile() != "13800000000" || u.Username() != "13800000000" {
+		t.Fatalf("a refused change wrote username %q, mobile %q", u.Username(), u.Mobile())
+	}
+}

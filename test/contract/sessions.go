@@ -179,8 +179,14 @@ func newKeyHash() []byte {
 // startSession starts a session of a new user and returns it with its first refresh token.
 func startSession(t *testing.T, s SessionRepositoryPorts) (domain.Session, domain.RefreshToken) {
 	t.Helper()
-	user := createUser(t, s, fullRecord())
-	session := domain.Session{ID: fmt.Sprintf("session-%d", rand.Int64()), UserID: user.ID(), StartedAt: epoch()}
+	return startSessionOf(t, s, createUser(t, s, fullRecord()).ID())
+}
+
+// startSessionOf starts a session of the user with userID and returns it with its first
+// refresh token.
+func startSessionOf(t *testing.T, s ports.SessionRepository, userID int64) (domain.Session, domain.RefreshToken) {
+	t.Helper()
+	session := domain.Session{ID: fmt.Sprintf("session-%d", rand.Int64()), UserID: userID, StartedAt: epoch()}
 	first := domain.RefreshToken{KeyHash: newKeyHash(), Session: session.ID, IssuedAt: epoch()}
 	require.NoError(t, s.StartSession(t.Context(), session, first))
 	return session, first

@@ -13,11 +13,16 @@ import (
 	"github.com/phoneauth/phoneauth/ports"
 )
 
-// UserRepositoryPorts are what the UserRepository suite needs: the port, and
-// ports.Registrar, the only way to create the users it reads.
+// UserRepositoryPorts are what the UserRepository suite needs: the port, ports.Registrar,
+// the only way to create the users it reads, ports.SessionRepository and
+// ports.APITokenRepository, whose sessions and tokens Delete removes with their user, and
+// ports.CodeRepository, whose codes Delete leaves.
 type UserRepositoryPorts interface {
 	ports.UserRepository
 	ports.Registrar
+	ports.SessionRepository
+	ports.APITokenRepository
+	ports.CodeRepository
 }
 
 // UserRepository checks ports.UserRepository.
@@ -37,6 +42,10 @@ func UserRepository(t *testing.T, newStore func(t *testing.T) UserRepositoryPort
 	t.Run("Update writes nothing when the change fails", func(t *testing.T) { testUpdateFailing(t, newStore) })
 	t.Run("Update of an unknown id is ErrUserNotFound", func(t *testing.T) { testUpdateUnknown(t, newStore) })
 	t.Run("concurrent Updates lose no change", func(t *testing.T) { testUpdateIsSerialised(t, newStore) })
+	t.Run("Delete removes the user with its sessions, refresh tokens and API tokens, and no one else's", func(t *testing.T) { testDelete(t, newStore) })
+	t.Run("Delete of an unknown id is ErrUserNotFound", func(t *testing.T) { testDeleteUnknown(t, newStore) })
+	t.Run("a deleted user's username and mobile are free again", func(t *testing.T) { testDeleteFreesTheNumber(t, newStore) })
+	t.Run("Delete leaves the number's code as it is", func(t *testing.T) { testDeleteKeepsTheCode(t, newStore) })
 }
 
 func testUserRoundTrip(t *testing.T, newStore func(t *testing.T) UserRepositoryPorts) {
@@ -262,4 +271,123 @@ func testUpdateIsSerialised(t *testing.T, newStore func(t *testing.T) UserReposi
 	got, err := s.ByID(t.Context(), id)
 	require.NoError(t, err)
 	assert.Equal(t, r.Name+strings.Repeat("x", concurrency), got.Name(), "each update appends one x")
+}
+
+// account is a user with two sessions (one of them renewed once, so that its chain holds
+// a retired token and a live one) and two API tokens.
+type account struct {
+	user      *domain.User
+	sessions  []string
+	refreshes [][]byte
+	apiTokens [][]byte
+}
+
+func newAccount(t *testing.T, s UserRepositoryPorts) account {
+	t.Helper()
+	a := account{user: createUser(t, s, fullRecord())}
+	for range 2 {
+		session, first := startSessionOf(t, s, a.user.ID())
+		a.sessions = append(a.sessions, session.ID)
+		a.refreshes = append(a.refreshes, first.KeyHash)
+	}
+	next := domain.RefreshToken{KeyHash: newKeyHash(), Session: a.sessions[0], IssuedAt: epoch().Add(time.Minute)}
+	require.NoError(t, s.Refresh(t.Context(), a.refreshes[0], rotateTo(next)))
+	a.refreshes = append(a.refreshes, next.KeyHash)
+	for range 2 {
+		token := newAPIToken(a.user.ID())
+		require.NoError(t, s.Create(t.Context(), token))
+		a.apiTokens = append(a.apiTokens, token.KeyHash)
+	}
+	return a
+}
+
+func testDelete(t *testing.T, newStore func(t *testing.T) UserRepositoryPorts) {
+	t.Parallel()
+	s := newStore(t)
+	gone, kept := newAccount(t, s), newAccount(t, s)
+	require.NoError(t, s.Delete(t.Context(), gone.user.ID()))
+
+	_, err := s.ByID(t.Context(), gone.user.ID())
+	assert.ErrorIs(t, err, domain.ErrUserNotFound)
+	for _, login := range []string{gone.user.Username(), gone.user.Mobile()} {
+		_, err := s.ByLogin(t.Context(), login)
+		assert.ErrorIs(t, err, domain.ErrUserNotFound, login)
+	}
+	for _, id := range gone.sessions {
+		_, _, err := s.Session(t.Context(), id)
+		assert.ErrorIs(t, err, domain.ErrSessionEnded, "session %s", id)
+	}
+	for _, keyHash := range gone.refreshes {
+		err := s.Refresh(t.Context(), keyHash, func(domain.Session, domain.RefreshToken) (domain.RefreshToken, error) {
+			return domain.RefreshToken{}, errPeek
+		})
+		assert.ErrorIs(t, err, domain.ErrRefreshInvalid, "a refresh token of the deleted user")
+	}
+	for _, keyHash := range gone.apiTokens {
+		_, err := s.Find(t.Context(), keyHash)
+		assert.ErrorIs(t, err, domain.ErrTokenInvalid, "an API token of the deleted user")
+	}
+
+	got, err := s.ByID(t.Context(), kept.user.ID())
+	require.NoError(t, err)
+	assertUser(t, record(kept.user), got)
+	for _, id := range kept.sessions {
+		session, user, err := s.Session(t.Context(), id)
+		require.NoError(t, err, "session %s of another user", id)
+		assert.False(t, session.Revoked, "session %s of another user", id)
+		assert.Equal(t, kept.user.ID(), user.ID())
+	}
+	for _, keyHash := range kept.refreshes {
+		err := s.Refresh(t.Context(), keyHash, func(domain.Session, domain.RefreshToken) (domain.RefreshToken, error) {
+			return domain.RefreshToken{}, errPeek
+		})
+		assert.ErrorIs(t, err, errPeek, "a refresh token of another user is still there")
+	}
+	for _, keyHash := range kept.apiTokens {
+		token, err := s.Find(t.Context(), keyHash)
+		require.NoError(t, err, "an API token of another user")
+		assert.Equal(t, kept.user.ID(), token.UserID)
+	}
+}
+
+func testDeleteUnknown(t *testing.T, newStore func(t *testing.T) UserRepositoryPorts) {
+	t.Parallel()
+	s := newStore(t)
+	assert.ErrorIs(t, s.Delete(t.Context(), 1<<62), domain.ErrUserNotFound)
+	id := createUser(t, s, fullRecord()).ID()
+	require.NoError(t, s.Delete(t.Context(), id))
+	assert.ErrorIs(t, s.Delete(t.Context(), id), domain.ErrUserNotFound, "a second Delete finds no one")
+}
+
+func testDeleteFreesTheNumber(t *testing.T, newStore func(t *testing.T) UserRepositoryPorts) {
+	t.Parallel()
+	s := newStore(t)
+	r := fullRecord()
+	require.NoError(t, s.Delete(t.Context(), createUser(t, s, r).ID()))
+	for _, value := range []string{r.Username, r.Mobile} {
+		taken, err := s.Taken(t.Context(), value)
+		require.NoError(t, err)
+		assert.False(t, taken, value)
+	}
+	again := createUser(t, s, r)
+	assertUser(t, r, again)
+	got, err := s.ByLogin(t.Context(), r.Mobile)
+	require.NoError(t, err)
+	assert.Equal(t, again.ID(), got.ID(), "the number belongs to its new account")
+}
+
+func testDeleteKeepsTheCode(t *testing.T, newStore func(t *testing.T) UserRepositoryPorts) {
+	t.Parallel()
+	t0 := epoch()
+	s := newStore(t)
+	r := fullRecord()
+	u := createUser(t, s, r)
+	saveCode(t, s, r.Mobile, "123456", t0, 5)
+	_, err := s.Register(t.Context(), r.Mobile, signUp(t, r.Mobile, "000000", t0.Add(time.Second)))
+	require.ErrorIs(t, err, domain.ErrCodeMismatch)
+
+	require.NoError(t, s.Delete(t.Context(), u.ID()))
+	code := peekCode(t, s, r.Mobile)
+	require.NotNil(t, code, "the code outlives the account")
+	assert.Equal(t, 1, code.Attempts(), "and so does the guess spent on it")
 }
