@@ -26,7 +26,8 @@ type UserRepository interface {
 	// when change fails nothing is written.
 	Update(ctx context.Context, id int64, change func(*domain.User) error) (*domain.User, error)
 	// Delete removes the user with every session, refresh token and API token of it;
-	// domain.ErrUserNotFound when there is none.
+	// domain.ErrUserNotFound when there is none. The codes and limit counters of its
+	// number stay.
 	Delete(ctx context.Context, id int64) error
 }
 
@@ -57,7 +58,8 @@ type Registrar interface {
 	// Redeem runs decide, in one transaction, on the newest code sent to mobile (nil when
 	// there is none) and on the user with userID (nil when there is none), both locked,
 	// and stores the code's new state whatever decide returns. When decide returns nil,
-	// it also stores the user as decide left it and returns it. If that finds the username
+	// it also stores what decide may change of the user (username, mobile, password hash
+	// and token version) and returns it. If that finds the username
 	// or mobile taken, nothing at all is stored and the error is domain.ErrUserExists.
 	Redeem(ctx context.Context, mobile string, userID int64, decide func(*domain.VerifyCode, *domain.User) error) (*domain.User, error)
 }

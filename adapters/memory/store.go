@@ -193,7 +193,8 @@ func (s *Store) Redeem(_ context.Context, mobile string, userID int64, decide fu
 		s.keepCode(mobile, e, code)
 		return nil, err
 	}
-	r := record(user)
+	r := old // what Redeem may change, as the SQL store writes it
+	r.Username, r.Mobile, r.PasswordHash, r.TokenVersion = user.Username(), user.Mobile(), user.PasswordHash(), user.TokenVersion()
 	if s.taken(r, userID) {
 		return nil, domain.ErrUserExists
 	}
