@@ -14,14 +14,14 @@ import (
 func New(sendCode *SendCode, register *Register, logIn *LogIn, issueAPIToken *IssueAPIToken, refresh *Refresh,
 	logOut *LogOut, changePassword *ChangePassword, updateProfile *UpdateProfile, logInByCode *LogInByCode,
 	resetPassword *ResetPassword, changeMobile *ChangeMobile, deleteAccount *DeleteAccount,
-	authenticate *Authenticate) ports.Application {
+	authenticate *Authenticate, verifyHuman *VerifyHuman) ports.Application {
 	return ports.Application{
 		Commands: ports.Commands{
 			SendCode: sendCode, Register: register, LogIn: logIn, IssueAPIToken: issueAPIToken, Refresh: refresh,
 			LogOut: logOut, ChangePassword: changePassword, UpdateProfile: updateProfile,
 			LogInByCode: logInByCode, ResetPassword: resetPassword, ChangeMobile: changeMobile, DeleteAccount: deleteAccount,
 		},
-		Queries: ports.Queries{Authenticate: authenticate},
+		Queries: ports.Queries{Authenticate: authenticate, VerifyHuman: verifyHuman},
 	}
 }
 

@@ -19,6 +19,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/phoneauth/phoneauth/adapters/captcha"
 	"github.com/phoneauth/phoneauth/adapters/httpapi"
 	"github.com/phoneauth/phoneauth/adapters/jwttoken"
 	"github.com/phoneauth/phoneauth/adapters/sms"
@@ -79,6 +80,14 @@ type Config struct {
 	SMSUnknownTemplate       string
 	SMSNotifyMobileChanged   bool
 	SMSMobileChangedTemplate string
+
+	// CAPTCHA on the routes that cost money: off while CaptchaProvider is "".
+	CaptchaProvider  string
+	CaptchaSecret    string
+	CaptchaVerifyURL string   // the provider's siteverify endpoint unless CAPTCHA_VERIFY_URL says
+	CaptchaRoutes    []string // paths, each with its trailing slash
+	CaptchaFailOpen  bool     // an unreachable provider lets requests through, with a warning
+	CaptchaTimeout   time.Duration
 }
 
 // DefaultSMSTemplate is the original shop's message, in English.
@@ -156,6 +165,13 @@ func LoadConfig(lookup func(string) (string, bool)) (Config, error) {
 		SMSUnknownTemplate:       r.str("SMS_UNKNOWN_TEMPLATE", DefaultUnknownTemplate),
 		SMSNotifyMobileChanged:   r.boolean("SMS_NOTIFY_MOBILE_CHANGED", true),
 		SMSMobileChangedTemplate: r.str("SMS_MOBILE_CHANGED_TEMPLATE", DefaultMobileChangedTemplate),
+
+		CaptchaProvider:  r.captchaProvider("CAPTCHA_PROVIDER"),
+		CaptchaSecret:    r.str("CAPTCHA_SECRET", ""),
+		CaptchaVerifyURL: r.httpURL("CAPTCHA_VERIFY_URL", ""),
+		CaptchaRoutes:    r.paths("CAPTCHA_ROUTES", "/code/"),
+		CaptchaFailOpen:  r.boolean("CAPTCHA_FAIL_OPEN", false),
+		CaptchaTimeout:   r.duration("CAPTCHA_TIMEOUT", 3*time.Second),
 	}
 	if secret := r.str("JWT_SECRET", ""); len(secret) >= minJWTSecret {
 		cfg.JWTSecret = []byte(secret)
@@ -190,6 +206,15 @@ func LoadConfig(lookup func(string) (string, bool)) (Config, error) {
 		if cfg.SMSWebhookSecret == "" {
 			r.fail("SMS_WEBHOOK_SECRET", "is required when SMS_PROVIDER includes webhook")
 		}
+	}
+	switch {
+	case cfg.CaptchaProvider != "" && cfg.CaptchaSecret == "":
+		r.fail("CAPTCHA_SECRET", "is required when CAPTCHA_PROVIDER is set")
+	case cfg.CaptchaProvider == "" && cfg.CaptchaSecret != "":
+		// A secret without a provider would leave every route open while looking protected.
+		r.fail("CAPTCHA_PROVIDER", "is required when CAPTCHA_SECRET is set (turnstile, hcaptcha or recaptcha)")
+	case cfg.CaptchaVerifyURL == "":
+		cfg.CaptchaVerifyURL = captcha.DefaultURL(cfg.CaptchaProvider)
 	}
 	if r.err != nil {
 		return Config{}, r.err
@@ -287,6 +312,41 @@ func (r *reader) providers(name, def string) []string {
 			r.fail(name, "names %q twice", p)
 		}
 		out = append(out, p)
+	}
+	return out
+}
+
+// captchaProvider reads the CAPTCHA provider: "" (off) when unset.
+func (r *reader) captchaProvider(name string) string {
+	v := strings.ToLower(r.raw(name, ""))
+	switch v {
+	case "", captcha.Turnstile, captcha.HCaptcha, captcha.ReCAPTCHA:
+		return v
+	}
+	r.fail(name, "has unknown provider %q (want turnstile, hcaptcha or recaptcha, or leave it unset for none)", v)
+	return ""
+}
+
+// paths reads a list of route paths such as /code/, each given its trailing slash.
+func (r *reader) paths(name, def string) []string {
+	var out []string
+	for _, p := range strings.Split(r.raw(name, def), ",") {
+		if p = strings.TrimSpace(p); p == "" {
+			continue
+		}
+		if !strings.HasPrefix(p, "/") || strings.ContainsAny(p, "?#:*+ ") {
+			r.fail(name, "must list route paths such as /code/ or /login/, got %q", p)
+			continue
+		}
+		if !strings.HasSuffix(p, "/") {
+			p += "/"
+		}
+		if !slices.Contains(out, p) {
+			out = append(out, p)
+		}
+	}
+	if len(out) == 0 {
+		r.fail(name, "is empty")
 	}
 	return out
 }

@@ -39,6 +39,7 @@ func Options(cfg Config, logger *slog.Logger) fx.Option {
 		CoreModule,
 		storeModule(cfg),
 		smsModule(cfg),
+		captchaModule(cfg),
 		HTTPModule,
 	)
 }
@@ -66,6 +67,7 @@ var CoreModule = fx.Module("core",
 		application.NewRefresh, application.NewLogOut, application.NewChangePassword, application.NewUpdateProfile,
 		application.NewLogInByCode, application.NewResetPassword, application.NewChangeMobile, application.NewDeleteAccount,
 		application.NewAuthenticate, application.New,
+		captchaConfig, application.NewVerifyHuman,
 		metrics.New,
 		func(m *metrics.Metrics) ports.Observer { return m },
 	),
@@ -255,15 +257,20 @@ func smsModule(cfg Config) fx.Option {
 }
 
 // HTTPModule provides the Fiber app, without listening.
-var HTTPModule = fx.Module("http", fx.Provide(func(cfg Config, d httpDeps) *fiber.App {
+var HTTPModule = fx.Module("http", fx.Provide(func(cfg Config, d httpDeps) (*fiber.App, error) {
 	var metricsHandler http.Handler
 	if cfg.MetricsAddr == "" {
 		metricsHandler = d.Metrics.Handler()
 	}
-	return httpapi.NewApp(httpapi.Config{
+	app := httpapi.NewApp(httpapi.Config{
 		Language: cfg.Language, AllowedOrigins: cfg.CORSAllowedOrigins, TrustedProxies: cfg.TrustedProxies,
 		Metrics: metricsHandler, IPv6LimitPrefix: cfg.IPv6LimitPrefix, RequestTimeout: cfg.RequestTimeout,
+		CaptchaRoutes: captchaRoutes(cfg),
 	}, httpapi.Deps{App: d.App, Keys: d.Keys, Readiness: d.Readiness, Observer: d.Metrics, Logger: d.Logger})
+	if err := httpapi.CheckCaptchaRoutes(app, captchaRoutes(cfg)); err != nil {
+		return nil, fmt.Errorf("CAPTCHA_ROUTES %w", err)
+	}
+	return app, nil
 }))
 
 type httpDeps struct {

@@ -39,6 +39,9 @@ type Queries struct {
 	// Authenticate resolves an Authorization header; nil, nil for a request without
 	// credentials (no header, or a scheme it does not know).
 	Authenticate Handler[string, *Principal]
+	// VerifyHuman checks the CAPTCHA token of a request to a route that needs one, before
+	// the route's command runs.
+	VerifyHuman Handler[VerifyHuman, HumanCheck]
 }
 
 // The commands carry plain values: text as the client sent it, trimmed, "" when it sent

@@ -25,6 +25,9 @@ type Config struct {
 	// one client; 0 means DefaultIPv6LimitPrefix.
 	IPv6LimitPrefix int
 	RequestTimeout  time.Duration // the longest a request may run
+	// CaptchaRoutes are the POST routes whose requests must carry a CAPTCHA token that the
+	// VerifyHuman query accepts; none while CAPTCHA is off.
+	CaptchaRoutes []string
 }
 
 // DefaultIPv6LimitPrefix makes a /64, the subnet one IPv6 subscriber gets at least, one client.
@@ -73,6 +76,10 @@ func NewApp(cfg Config, deps Deps) *fiber.App {
 	h := handlers{app: deps.App, trustedProxies: cfg.TrustedProxies, ipv6LimitPrefix: cfg.IPv6LimitPrefix}
 	if h.ipv6LimitPrefix == 0 {
 		h.ipv6LimitPrefix = DefaultIPv6LimitPrefix
+	}
+	// Before the routes: Fiber runs handlers in the order they were added.
+	for _, path := range cfg.CaptchaRoutes {
+		app.Post(path, h.requireHuman(deps.Logger))
 	}
 	route(app, "/code/", map[string]fiber.Handler{fiber.MethodPost: h.sendCode})
 	route(app, "/users/", map[string]fiber.Handler{fiber.MethodPost: h.register})
