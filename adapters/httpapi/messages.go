@@ -68,6 +68,7 @@ var catalog = map[string]map[string]string{
 	"session_ended":        {langEN: "Session has ended, log in again.", langZhHans: "会话已结束，请重新登录。"},
 	"wrong_password":       {langEN: "Wrong password.", langZhHans: "密码错误。"},
 	"store_unavailable":    {langEN: "Service temporarily unavailable, try again later.", langZhHans: "服务暂不可用，请稍后再试。"},
+	"user_not_found":       {langEN: "Not found.", langZhHans: "未找到。"}, // the caller's account went away during the request
 	slugNotFound:           {langEN: "Not found.", langZhHans: "未找到。"},
 	slugMethodNotAllowed:   {langEN: `Method "{}" not allowed.`, langZhHans: "方法 “{}” 不被允许。"},
 	slugUnsupportedMedia:   {langEN: `Unsupported media type "{}" in request.`, langZhHans: "不支持请求中的媒体类型 “{}”。"},
