@@ -2,11 +2,16 @@ package component_test
 
 import (
 	"net/http"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
+	"go.uber.org/fx"
 
+	"github.com/phoneauth/phoneauth/adapters/password"
+	"github.com/phoneauth/phoneauth/adapters/sms"
+	"github.com/phoneauth/phoneauth/ports"
 	"github.com/phoneauth/phoneauth/test/harness"
 	"github.com/phoneauth/phoneauth/test/testdb"
 )
@@ -89,4 +94,40 @@ func TestDeleteAccountWrongPasswordsAreThrottled(t *testing.T) {
 	require.Equal(t, http.StatusOK, me(h, token), "not deleted")
 	h.Clock.Advance(time.Second)
 	require.Equal(t, http.StatusNoContent, deleteAccount(h, token, map[string]any{"password": "correct horse"}).Status)
+}
+
+// Of deletions of one account at once (a double click), one deletes; the others find the
+// account gone, and say so as DRF does for an object that is gone.
+func TestConcurrentDeletesOfOneAccount(t *testing.T) {
+	t.Parallel()
+	testdb.Each(t, func(t *testing.T, databaseURL string) {
+		const racers = 3
+		gate := &verifyGate{PasswordHasher: password.NewArgon2id(password.Config{Concurrency: 2})}
+		h := harness.Start(t, map[string]string{"DATABASE_URL": databaseURL}, sms.NewFake(), harness.NewClock(),
+			fx.Replace(fx.Annotate(gate, fx.As(new(ports.PasswordHasher)))))
+		alice := harness.NewMobile()
+		token := h.Register(alice, "correct horse")
+
+		gate.hold(racers) // every deletion has checked the password before any deletes
+		answers := make([]harness.Response, racers)
+		errs := make([]error, racers)
+		var wg sync.WaitGroup
+		for i := range racers {
+			wg.Go(func() {
+				answers[i], errs[i] = h.Send(http.MethodDelete, "/users/1/", map[string]any{"password": "correct horse"}, bearer(token)...)
+			})
+		}
+		wg.Wait()
+		deleted := 0
+		for i, r := range answers {
+			require.NoError(t, errs[i])
+			if r.Status == http.StatusNoContent {
+				deleted++
+				continue
+			}
+			harness.Expect(t, r, http.StatusNotFound, `{"detail": "Not found."}`)
+		}
+		require.Equal(t, 1, deleted, "%v", answers)
+		require.Equal(t, http.StatusUnauthorized, me(h, token))
+	})
 }
