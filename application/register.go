@@ -63,7 +63,9 @@ func (h *Register) Handle(ctx context.Context, cmd ports.Register) (ports.Regist
 			}
 		}
 	}
-	if h.cfg.EnumerationProtection && codeErr != nil && errors.Is(usernameErr, domain.ErrUserExists) {
+	// usernameErr is a *domain.Error: a nil one inside an error interface is not nil, and
+	// errors.Is would call its Is method on a nil pointer.
+	if h.cfg.EnumerationProtection && codeErr != nil && usernameErr != nil && errors.Is(usernameErr, domain.ErrUserExists) {
 		usernameErr = nil // only the right code may learn that the mobile is registered
 	}
 	if errs := collect(

@@ -70,6 +70,7 @@ var catalog = map[string]map[string]string{
 	"store_unavailable":    {langEN: "Service temporarily unavailable, try again later.", langZhHans: "服务暂不可用，请稍后再试。"},
 	"captcha_invalid":      {langEN: "Invalid CAPTCHA, please try again.", langZhHans: "人机验证未通过，请重试。"},
 	"captcha_unavailable":  {langEN: "CAPTCHA verification unavailable, try again later.", langZhHans: "人机验证服务暂不可用，请稍后再试。"},
+	"user_not_found":       {langEN: "Not found.", langZhHans: "未找到。"}, // the caller's account went away during the request
 	slugNotFound:           {langEN: "Not found.", langZhHans: "未找到。"},
 	slugMethodNotAllowed:   {langEN: `Method "{}" not allowed.`, langZhHans: "方法 “{}” 不被允许。"},
 	slugUnsupportedMedia:   {langEN: `Unsupported media type "{}" in request.`, langZhHans: "不支持请求中的媒体类型 “{}”。"},

@@ -15,8 +15,8 @@ import (
 
 // fuzzPaths are every route, and one unknown path.
 var fuzzPaths = []string{
-	"/code/", "/users/", "/login/", "/jwt-auth/", "/api-token-auth/", "/token/refresh/", "/logout/",
-	"/users/password/", "/users/password/reset/", "/users/mobile/", "/login/code/", "/users/1/", "/.well-known/jwks.json", "/openapi.json", "/healthz", "/readyz",
+	"/code/", "/users/", "/login/", "/jwt-auth/", "/login/code/", "/api-token-auth/", "/token/refresh/", "/logout/",
+	"/users/password/", "/users/password/reset/", "/users/mobile/", "/users/1/", "/.well-known/jwks.json", "/openapi.json", "/healthz", "/readyz",
 	"/metrics", "/nowhere/",
 }
 
@@ -53,12 +53,12 @@ func FuzzRoutes(f *testing.F) {
 		{"PUT", "/users/1/", "application/json", `[{"name": null}]`},
 		{"POST", "/code/", "application/json", `{"mobile": "` + strings.Repeat("1", 40) + `"}`},
 		{"POST", "/users/", "application/json", `{"username": {"a": [1, 2]}, "code": true, "password": 12345678}`},
-		{"POST", "/code/", "application/json", `{"mobile": "` + harness.NewMobile() + `", "purpose": "login"}`},
-		{"POST", "/code/", "application/json", `{"mobile": "` + harness.NewMobile() + `", "purpose": ["change_mobile"]}`},
-		{"POST", "/login/code/", "application/json", `{"mobile": "` + mobile + `", "code": "` + code + `"}`},
-		{"POST", "/users/password/reset/", "application/json", `{"mobile": "` + mobile + `", "code": "12345", "password": "x"}`},
-		{"POST", "/users/mobile/", "application/json", `{"mobile": "` + mobile + `", "code": null}`},
-		{"DELETE", "/users/1/", "application/json", `{"password": "wrong horse"}`},
+		{"POST", "/code/", "application/json", `{"mobile": "` + mobile + `", "purpose": "login"}`},
+		{"POST", "/code/", "application/x-www-form-urlencoded", "mobile=" + harness.NewMobile() + "&purpose=change_mobile"},
+		{"POST", "/login/code/", "application/json", `{"mobile": "` + mobile + `", "code": "123456"}`},
+		{"POST", "/users/password/reset/", "application/json", `{"mobile": "` + mobile + `", "code": "123456", "password": "long enough"}`},
+		{"POST", "/users/mobile/", "application/json", `{"mobile": "` + harness.NewMobile() + `", "code": [1]}`},
+		{"DELETE", "/users/1/", "application/json", `{"password": "wrong horse", "code": null}`},
 		{"PROPFIND", "/users/1/", "", ""},
 		{"GET", "/users/1/", "", ""},
 	} {
