@@ -153,15 +153,18 @@ func (h *SendCode) plan(ctx context.Context, purpose domain.Purpose, raw string)
 }
 
 // takenAny tells whether a user has any of spellings as username or mobile: a number is
-// taken under its canonical form and under the form sign-up gives its username.
+// taken under its canonical form and under the form sign-up gives its username. Every
+// spelling is looked up, so that the time taken does not tell (ENUMERATION_PROTECTION).
 func takenAny(ctx context.Context, users ports.UserRepository, spellings []string) (bool, error) {
+	found := false
 	for _, s := range spellings {
 		taken, err := users.Taken(ctx, s)
-		if err != nil || taken {
-			return taken, err
+		if err != nil {
+			return false, err
 		}
+		found = found || taken
 	}
-	return false, nil
+	return found, nil
 }
 
 // accountOf returns the user whose mobile is mobile, or nil. A user whose username is

@@ -1,6 +1,7 @@
 package component_test
 
 import (
+	"bytes"
 	"context"
 	"log/slog"
 	"net/http"
@@ -12,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/phoneauth/phoneauth/adapters/sqlstore"
+	"github.com/phoneauth/phoneauth/bootstrap"
 	"github.com/phoneauth/phoneauth/test/harness"
 	"github.com/phoneauth/phoneauth/test/testdb"
 )
@@ -263,4 +265,35 @@ func storedMobiles(t *testing.T, databaseURL string) map[int64]string {
 	}
 	require.NoError(t, rows.Err())
 	return out
+}
+
+// import-django stores MxShop's mobiles in E.164 too: a second MxShop account for one
+// number in another spelling is skipped and reported, not merged.
+func TestDjangoImportNormalisesNumbers(t *testing.T) {
+	t.Parallel()
+	testdb.Each(t, func(t *testing.T, target string) {
+		h := harness.New(t, map[string]string{"DATABASE_URL": target})
+		source := "sqlite://" + mxshopDatabase(t, []djangoUser{
+			{id: 41, username: "dan", mobile: "137 0000 0041", password: "old password", iterations: 1000},
+			{id: 42, username: "erin", mobile: "+8613700000041", password: "old password", iterations: 1000},
+			{id: 43, username: "13700000043", mobile: "13700000043", password: "old password", iterations: 1000},
+		})
+		env := func(k string) (string, bool) {
+			v, ok := map[string]string{"DATABASE_URL": target, "JWT_SECRET": harness.Secret}[k]
+			return v, ok
+		}
+		var out bytes.Buffer
+		require.NoError(t, bootstrap.Main(context.Background(), []string{"import-django", "--from", source}, env, &out, &out))
+		require.Contains(t, out.String(), "user 42 skipped: its username or mobile belongs to another user\n"+
+			"users:  2 imported, 0 already present, 1 skipped\n")
+		assert.Equal(t, "+8613700000041", storedUser(t, target, "dan").Mobile())
+		assert.Equal(t, "+8613700000043", storedUser(t, target, "13700000043").Mobile())
+		h.AddSecrets("old password")
+		for _, login := range []string{"dan", "13700000041", "+86 137 0000 0041", "13700000043", "+8613700000043"} {
+			token := h.Login(login, "old password")
+			r := h.Request(http.MethodGet, "/users/1/", nil, "Authorization", "JWT "+token)
+			require.Equal(t, http.StatusOK, r.Status)
+			assert.Contains(t, string(r.Body), `"mobile":"137000000`, "shown nationally")
+		}
+	})
 }
