@@ -110,7 +110,7 @@ func canonicalHolders(ctx context.Context, db bun.IDB, numbers []string) (map[st
 	for start := 0; start < len(numbers); start += 500 {
 		chunk := numbers[start:min(start+500, len(numbers))]
 		var rows []userRow
-		if err := db.NewSelect().Model(&rows).Column("id", "mobile").Where("mobile IN (?)", bun.In(chunk)).Scan(ctx); err != nil {
+		if err := db.NewSelect().Model(&rows).Column("id", "mobile").Where("mobile IN (?)", bun.List(chunk)).Scan(ctx); err != nil {
 			return nil, wrap("normalise numbers: read canonical", err)
 		}
 		for _, row := range rows {

@@ -297,3 +297,37 @@ func TestDjangoImportNormalisesNumbers(t *testing.T) {
 		}
 	})
 }
+
+// A code to log in or to change the number, asked for in one spelling, works in another;
+// a username that was the number follows it to the new one, shown as answers show it.
+func TestCodesServeEverySpelling(t *testing.T) {
+	t.Parallel()
+	databaseURL := testdb.SQLiteURL(t)
+	h := harness.New(t, map[string]string{"DATABASE_URL": databaseURL, "ALLOWED_REGIONS": "CN,HK"})
+	national := harness.NewMobile()
+	token := h.Register(national, "correct horse")
+	h.Clock.Advance(time.Minute)
+
+	harness.Expect(t, h.Post("/code/", map[string]any{"mobile": "+86 " + national, "purpose": "login"}), http.StatusCreated, `{"mobile": "`+national+`"}`)
+	h.WaitForSends()
+	outbox := h.SMS.Outbox()
+	code := harness.CodePattern.FindString(outbox[len(outbox)-1].Text)
+	h.AddSecrets(code)
+	r := h.Post("/login/code/", map[string]any{"mobile": "0086" + national, "code": code})
+	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
+	h.AddSecrets(r.JSON(t)["token"].(string), r.JSON(t)["refresh"].(string))
+
+	auth := []string{"Authorization", "JWT " + token}
+	harness.Expect(t, h.Post("/code/", map[string]any{"mobile": "+852 6123 4568", "purpose": "change_mobile"}, auth...), http.StatusCreated,
+		`{"mobile": "+85261234568"}`)
+	h.WaitForSends()
+	outbox = h.SMS.Outbox()
+	code = harness.CodePattern.FindString(outbox[len(outbox)-1].Text)
+	h.AddSecrets(code)
+	harness.Expect(t, h.Post("/users/mobile/", map[string]any{"mobile": "+85261234568", "code": code}, auth...), http.StatusOK,
+		`{"name": null, "gender": "female", "birthday": null, "email": null, "mobile": "+85261234568"}`)
+	assert.Equal(t, "+85261234568", storedUser(t, databaseURL, "+85261234568").Username())
+	h.Login("+852 6123-4568", "correct horse")
+	harness.Expect(t, h.Post("/login/", map[string]any{"username": national, "password": "correct horse"}), http.StatusBadRequest,
+		`{"non_field_errors": ["Unable to log in with provided credentials."]}`)
+}
