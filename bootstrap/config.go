@@ -53,7 +53,7 @@ type Config struct {
 	SMSCodeTTL         time.Duration
 	SMSResendInterval  time.Duration
 	SMSMaxAttempts     int
-	MobileRegex        string // "" leaves numbers to the numbering plan; else the display form must match it
+	MobileRegex        string // "" leaves numbers to the numbering plan; else the display or E.164 form must match it
 	Numbers            NumberConfig
 	PasswordMinLength  int
 	CORSAllowedOrigins []string

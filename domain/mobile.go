@@ -97,7 +97,7 @@ func NewMobilePolicy(pattern string, prefixes ...string) (MobilePolicy, error) {
 
 // NumberRules are what NewNumberPolicy checks on top of the numbering plan.
 type NumberRules struct {
-	Pattern  string       // when set, the display form must match it
+	Pattern  string       // when set, the display or the E.164 form must match it
 	Prefixes []string     // when set, codes go only to numbers whose display or E.164 form starts with one
 	Regions  []string     // ISO 3166 codes codes may go to; empty: any
 	Types    []NumberType // types that count as mobile; empty: DefaultNumberTypes
@@ -153,7 +153,7 @@ func (p MobilePolicy) Parse(raw string) (Mobile, error) {
 	if err != nil || !slices.Contains(p.types, m.kind) {
 		return Mobile{}, ErrInvalidMobile
 	}
-	if p.pattern != nil && !p.pattern.MatchString(m.Display()) {
+	if p.pattern != nil && !p.pattern.MatchString(m.Display()) && !p.pattern.MatchString(m.number) {
 		return Mobile{}, ErrInvalidMobile
 	}
 	return m, nil

@@ -68,6 +68,12 @@ func TestNumberPolicyPatternMatchesTheDisplayForm(t *testing.T) {
 	if _, err := p.Parse("+85261234567"); !errors.Is(err, domain.ErrInvalidMobile) {
 		t.Fatalf("and keeps refusing what it refused: %v", err)
 	}
+	international := numberPolicy(t, domain.NumberRules{Pattern: `^\+\d{8,15}$`})
+	for _, raw := range []string{"13800138000", "+85261234567"} {
+		if _, err := international.Parse(raw); err != nil {
+			t.Fatalf("a pattern written for E.164 matches the E.164 form: %v", err)
+		}
+	}
 }
 
 func TestNumberPolicyReachable(t *testing.T) {
