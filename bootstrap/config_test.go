@@ -128,4 +128,11 @@ func TestConfigReadsNumberSettings(t *testing.T) {
 	cfg, err = LoadConfig(lookupFrom(map[string]string{"ALLOWED_REGIONS": "*"}))
 	require.NoError(t, err)
 	require.Nil(t, cfg.Numbers.AllowedRegions, "* allows every region")
+
+	cfg, err = LoadConfig(lookupFrom(map[string]string{"SMS_ALLOWED_PREFIXES": "+852"}))
+	require.NoError(t, err)
+	require.Nil(t, cfg.Numbers.AllowedRegions, "a configuration that chose its countries by prefix keeps its meaning")
+	cfg, err = LoadConfig(lookupFrom(map[string]string{"SMS_ALLOWED_PREFIXES": "+852", "ALLOWED_REGIONS": "CN"}))
+	require.NoError(t, err)
+	require.Equal(t, []string{"CN"}, cfg.Numbers.AllowedRegions)
 }

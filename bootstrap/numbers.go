@@ -21,8 +21,10 @@ type NumberConfig struct {
 	Types          []domain.NumberType // SMS_ALLOWED_NUMBER_TYPES: the line types that get codes
 }
 
-// numbers reads DEFAULT_REGION (default CN), ALLOWED_REGIONS (default the default region;
-// `*` for any) and SMS_ALLOWED_NUMBER_TYPES (default mobile,fixed_line_or_mobile).
+// numbers reads DEFAULT_REGION (default CN), ALLOWED_REGIONS (`*` for any; by default the
+// default region, or any region when SMS_ALLOWED_PREFIXES is set, so that a configuration
+// that chose its countries by prefix keeps its meaning) and SMS_ALLOWED_NUMBER_TYPES
+// (default mobile,fixed_line_or_mobile).
 func (r *reader) numbers() NumberConfig {
 	n := NumberConfig{DefaultRegion: strings.ToUpper(r.raw("DEFAULT_REGION", "CN"))}
 	if !phonenumber.KnownRegion(n.DefaultRegion) {
@@ -30,6 +32,8 @@ func (r *reader) numbers() NumberConfig {
 	}
 	regions := r.list("ALLOWED_REGIONS")
 	switch {
+	case len(regions) == 0 && len(r.list("SMS_ALLOWED_PREFIXES")) > 0:
+		n.AllowedRegions = nil
 	case len(regions) == 0:
 		n.AllowedRegions = []string{n.DefaultRegion}
 	case slices.Equal(regions, []string{"*"}):

@@ -172,13 +172,19 @@ func TestNumberTypesAndOldSettings(t *testing.T) {
 	harness.Expect(t, h.Post("/code/", map[string]any{"mobile": "+44 56 1234 5678"}), http.StatusCreated, `{"mobile": "+445612345678"}`)
 	harness.Expect(t, h.Post("/code/", map[string]any{"mobile": "+449012345678"}), http.StatusBadRequest, invalidMobile)
 
-	old := harness.New(t, map[string]string{"MOBILE_REGEX": `^13[0-8]\d{8}$`, "SMS_ALLOWED_PREFIXES": "+86138,139", "ALLOWED_REGIONS": "*"})
+	old := harness.New(t, map[string]string{"MOBILE_REGEX": `^13[0-8]\d{8}$`, "SMS_ALLOWED_PREFIXES": "+86138,139"})
 	national := harness.NewMobile() // 138...
 	harness.Expect(t, old.Post("/code/", map[string]any{"mobile": "+86 " + national}), http.StatusCreated, `{"mobile": "`+national+`"}`)
 	harness.Expect(t, old.Post("/code/", map[string]any{"mobile": "13912345678"}), http.StatusBadRequest, invalidMobile)
 	harness.Expect(t, old.Post("/code/", map[string]any{"mobile": "13712345678"}), http.StatusBadRequest,
 		`{"mobile": ["Text messages cannot be sent to numbers of this country or region"]}`)
 	harness.Expect(t, old.Post("/code/", map[string]any{"mobile": "+85261234567"}), http.StatusBadRequest, invalidMobile)
+
+	// A shop that served Hong Kong alone by prefix still does.
+	hk := harness.New(t, map[string]string{"MOBILE_REGEX": `^\+\d{8,15}$`, "SMS_ALLOWED_PREFIXES": "+852"})
+	harness.Expect(t, hk.Post("/code/", map[string]any{"mobile": "+85261234567"}), http.StatusCreated, `{"mobile": "+85261234567"}`)
+	harness.Expect(t, hk.Post("/code/", map[string]any{"mobile": "+86" + harness.NewMobile()}), http.StatusBadRequest,
+		`{"mobile": ["Text messages cannot be sent to numbers of this country or region"]}`)
 }
 
 // Issue 16: a database whose mobiles were stored as clients typed them is normalised to
