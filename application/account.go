@@ -201,10 +201,10 @@ func (h *ChangeMobile) Handle(ctx context.Context, cmd ports.ChangeMobile) (*dom
 		return nil, err
 	}
 	caller := cmd.Caller.User
-	switch taken, err := h.users.Taken(ctx, mobile.String()); {
+	switch taken, err := takenAny(ctx, h.users, h.cfg.Mobiles.Spellings(mobile.String())); {
 	case err != nil:
 		return nil, err
-	case mobile.String() == caller.Mobile():
+	case mobile.String() == h.cfg.Mobiles.Key(caller.Mobile()):
 		return nil, domain.FieldErrors{{Field: "mobile", Err: domain.ErrSameMobile}}
 	case taken:
 		return nil, domain.FieldErrors{{Field: "mobile", Err: domain.ErrUserExists}}
@@ -215,7 +215,7 @@ func (h *ChangeMobile) Handle(ctx context.Context, cmd ports.ChangeMobile) (*dom
 	var old string
 	user, err := h.codes.redeem(ctx, domain.PurposeChangeMobile, mobile, cmd.Code, caller.ID(), func(u *domain.User) error {
 		old = u.Mobile()
-		return u.ChangeMobile(mobile)
+		return u.ChangeMobile(mobile, h.cfg.Mobiles.Display(old))
 	})
 	switch {
 	case errors.Is(err, domain.ErrUserExists), errors.Is(err, domain.ErrSameMobile):
@@ -226,7 +226,7 @@ func (h *ChangeMobile) Handle(ctx context.Context, cmd ports.ChangeMobile) (*dom
 	if old != "" && h.cfg.MobileChangedTemplate != "" {
 		// A notice, not part of the change: it outlives a client that has gone, and a
 		// failed one is counted by the SMS metrics.
-		_ = h.sms.Send(context.WithoutCancel(ctx), old, h.cfg.MobileChangedTemplate)
+		_ = h.sms.Send(context.WithoutCancel(ctx), h.cfg.Mobiles.Display(old), h.cfg.MobileChangedTemplate)
 	}
 	return user, nil
 }

@@ -102,7 +102,7 @@ func (h *SendCode) Handle(ctx context.Context, cmd ports.SendCode) (string, erro
 			defer cancel()
 			_ = h.send(ctx, d, quotas, now) // nobody waits for it; the SMS metrics count failed sends
 		}()
-		return d.mobile.String(), nil
+		return d.mobile.Display(), nil
 	}
 	if err := h.send(ctx, d, quotas, now); err != nil {
 		var refused *domain.Error
@@ -111,7 +111,7 @@ func (h *SendCode) Handle(ctx context.Context, cmd ports.SendCode) (string, erro
 		}
 		return "", err
 	}
-	return d.mobile.String(), nil
+	return d.mobile.Display(), nil
 }
 
 // Wait returns once every send finishing in the background has finished; the service
@@ -125,7 +125,7 @@ func (h *SendCode) Wait() { h.background.Wait() }
 func (h *SendCode) plan(ctx context.Context, purpose domain.Purpose, raw string) (delivery, error) {
 	d := delivery{purpose: purpose}
 	if purpose == domain.PurposeRegister || purpose == domain.PurposeChangeMobile {
-		taken, err := h.users.Taken(ctx, raw)
+		taken, err := takenAny(ctx, h.users, h.cfg.Mobiles.Spellings(raw))
 		if err != nil {
 			return d, err
 		}
@@ -150,6 +150,21 @@ func (h *SendCode) plan(ctx context.Context, purpose domain.Purpose, raw string)
 		}
 	}
 	return d, nil
+}
+
+// takenAny tells whether a user has any of spellings as username or mobile: a number is
+// taken under its canonical form and under the form sign-up gives its username. Every
+// spelling is looked up, so that the time taken does not tell (ENUMERATION_PROTECTION).
+func takenAny(ctx context.Context, users ports.UserRepository, spellings []string) (bool, error) {
+	found := false
+	for _, s := range spellings {
+		taken, err := users.Taken(ctx, s)
+		if err != nil {
+			return false, err
+		}
+		found = found || taken
+	}
+	return found, nil
 }
 
 // accountOf returns the user whose mobile is mobile, or nil. A user whose username is
@@ -222,7 +237,9 @@ func (h *SendCode) deliver(ctx context.Context, d delivery, now time.Time) (*dom
 		text = d.notice
 	}
 	if text != "" {
-		if err := h.sms.Send(ctx, d.mobile.String(), text); err != nil {
+		// The provider gets the number as answers show it: national for the default
+		// region, as MxShop sent it, E.164 for others.
+		if err := h.sms.Send(ctx, d.mobile.Display(), text); err != nil {
 			return nil, err
 		}
 	}

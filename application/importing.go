@@ -20,6 +20,16 @@ type ImportAccounts struct {
 	// tokenTTL is API_TOKEN_TTL: imported tokens never expired where they came from, so
 	// here they live that long from the import.
 	tokenTTL time.Duration
+	// key turns an imported mobile into its stored form; nil keeps it as it came.
+	key func(string) string
+}
+
+// NormaliseMobiles makes the import store each mobile as key gives it (E.164: see
+// domain.MobilePolicy.Key), so that one that another account holds in another spelling
+// conflicts, and the user is skipped, instead of a second account for one number.
+func (a *ImportAccounts) NormaliseMobiles(key func(string) string) *ImportAccounts {
+	a.key = key
+	return a
 }
 
 // NewImportAccounts builds the import use case.
@@ -52,6 +62,9 @@ type ImportReport struct {
 func (a *ImportAccounts) Import(ctx context.Context, users []domain.UserRecord, tokens []domain.ImportedAPIToken) (ImportReport, error) {
 	var report ImportReport
 	for _, u := range users {
+		if a.key != nil && u.Mobile != "" {
+			u.Mobile = a.key(u.Mobile)
+		}
 		created, err := a.store.ImportUser(ctx, u)
 		if errors.Is(err, domain.ErrUserExists) {
 			report.Users.Skipped++

@@ -166,8 +166,8 @@ func (c *Credentials) verify(ctx context.Context, cmd ports.LogIn) (*domain.User
 	); errs != nil {
 		return nil, "", errs
 	}
-	user, err := c.users.ByLogin(ctx, username)
-	if err != nil && !errors.Is(err, domain.ErrUserNotFound) {
+	user, err := c.lookUp(ctx, username)
+	if err != nil {
 		return nil, "", err
 	}
 	encoded, device := c.dummyHash, ""
@@ -178,7 +178,7 @@ func (c *Credentials) verify(ctx context.Context, cmd ports.LogIn) (*domain.User
 		}
 	}
 	// The user is looked up first, so that every claim goes to the store in one update.
-	limits := c.limitsFor(cmd.Client, username, user, device, c.clock.Now())
+	limits := c.limitsFor(cmd.Client, c.cfg.Mobiles.Key(username), user, device, c.clock.Now())
 	if err := c.limits.check(ctx, limits.claims...); err != nil {
 		return nil, "", err
 	}
@@ -203,6 +203,25 @@ func (c *Credentials) verify(ctx context.Context, cmd ports.LogIn) (*domain.User
 		user, err = c.upgradeHash(ctx, user, password)
 	}
 	return user, device, err
+}
+
+// lookUp finds the user a login names, or nil: by the name as typed (a username match
+// wins, as always), else, when it is a number, by its canonical and shown forms, which
+// any spelling of the number reaches. Every form is looked up, found or not, so that the
+// time taken does not tell whether the account exists.
+func (c *Credentials) lookUp(ctx context.Context, login string) (*domain.User, error) {
+	var found *domain.User
+	for _, s := range c.cfg.Mobiles.Spellings(login) {
+		user, err := c.users.ByLogin(ctx, s)
+		switch {
+		case errors.Is(err, domain.ErrUserNotFound):
+		case err != nil:
+			return nil, err
+		case found == nil:
+			found = user
+		}
+	}
+	return found, nil
 }
 
 // upgradeHash replaces an imported (Django) or outdated hash with a fresh Argon2id one,

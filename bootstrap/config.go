@@ -54,7 +54,8 @@ type Config struct {
 	SMSCodeTTL         time.Duration
 	SMSResendInterval  time.Duration
 	SMSMaxAttempts     int
-	MobileRegex        string
+	MobileRegex        string // "" leaves numbers to the numbering plan; else the display or E.164 form must match it
+	Numbers            NumberConfig
 	PasswordMinLength  int
 	CORSAllowedOrigins []string
 	ShutdownTimeout    time.Duration
@@ -141,7 +142,8 @@ func LoadConfig(lookup func(string) (string, bool)) (Config, error) {
 		SMSCodeTTL:         r.duration("SMS_CODE_TTL", 5*time.Minute),
 		SMSResendInterval:  r.duration("SMS_RESEND_INTERVAL", 60*time.Second),
 		SMSMaxAttempts:     r.integer("SMS_MAX_ATTEMPTS", 5, 1, 100),
-		MobileRegex:        r.regex("MOBILE_REGEX", `^1[3-9]\d{9}$`),
+		MobileRegex:        r.regex("MOBILE_REGEX", ""),
+		Numbers:            r.numbers(),
 		PasswordMinLength:  r.integer("PASSWORD_MIN_LENGTH", 8, 1, 1024),
 		CORSAllowedOrigins: r.origins("CORS_ALLOWED_ORIGINS", "*"),
 		ShutdownTimeout:    r.duration("SHUTDOWN_TIMEOUT", 10*time.Second),

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/phoneauth/phoneauth/domain"
 )
 
 func lookupFrom(vars map[string]string) func(string) (string, bool) {
@@ -29,7 +31,9 @@ func TestConfigDefaults(t *testing.T) {
 	require.Equal(t, 5*time.Minute, cfg.SMSCodeTTL)
 	require.Equal(t, time.Minute, cfg.SMSResendInterval)
 	require.Equal(t, 5, cfg.SMSMaxAttempts)
-	require.Equal(t, `^1[3-9]\d{9}$`, cfg.MobileRegex)
+	require.Empty(t, cfg.MobileRegex, "the numbering plan decides unless MOBILE_REGEX is set")
+	require.Equal(t, NumberConfig{DefaultRegion: "CN", AllowedRegions: []string{"CN"},
+		Types: []domain.NumberType{domain.NumberMobile, domain.NumberFixedLineOrMobile}}, cfg.Numbers)
 	require.Equal(t, 8, cfg.PasswordMinLength)
 	require.Equal(t, []string{"*"}, cfg.CORSAllowedOrigins)
 	require.Equal(t, 5*time.Second, cfg.SMSTimeout)
@@ -51,6 +55,9 @@ func TestConfigRejectsBadValuesNamingTheVariable(t *testing.T) {
 		{map[string]string{"SMS_MAX_ATTEMPTS": "many"}, "SMS_MAX_ATTEMPTS"},
 		{map[string]string{"LANGUAGE": "fr"}, "LANGUAGE"},
 		{map[string]string{"MOBILE_REGEX": "(["}, "MOBILE_REGEX"},
+		{map[string]string{"DEFAULT_REGION": "XX"}, "DEFAULT_REGION"},
+		{map[string]string{"ALLOWED_REGIONS": "CN,Hong Kong"}, "ALLOWED_REGIONS"},
+		{map[string]string{"SMS_ALLOWED_NUMBER_TYPES": "mobile,landline"}, "SMS_ALLOWED_NUMBER_TYPES"},
 		{map[string]string{"DATABASE_URL": "mysql://x"}, "DATABASE_URL"},
 		{map[string]string{"DATABASE_MAX_CONNS": "1"}, "DATABASE_MAX_CONNS"}, // migrations need 2
 		{map[string]string{"DATABASE_MAX_CONNS": "lots"}, "DATABASE_MAX_CONNS"},
@@ -108,4 +115,24 @@ func TestConfigJWTSecretIsAtLeast32Bytes(t *testing.T) {
 
 	_, err = LoadConfig(lookupFrom(map[string]string{"JWT_SECRET": "too-short-secret"}))
 	require.EqualError(t, err, "JWT_SECRET must be at least 32 bytes, got 16 (make one with: openssl rand -base64 48)")
+}
+
+func TestConfigReadsNumberSettings(t *testing.T) {
+	cfg, err := LoadConfig(lookupFrom(map[string]string{
+		"DEFAULT_REGION": "hk", "ALLOWED_REGIONS": "HK, cn", "SMS_ALLOWED_NUMBER_TYPES": "mobile,FIXED_LINE",
+	}))
+	require.NoError(t, err)
+	require.Equal(t, NumberConfig{DefaultRegion: "HK", AllowedRegions: []string{"HK", "CN"},
+		Types: []domain.NumberType{domain.NumberMobile, domain.NumberFixedLine}}, cfg.Numbers)
+
+	cfg, err = LoadConfig(lookupFrom(map[string]string{"ALLOWED_REGIONS": "*"}))
+	require.NoError(t, err)
+	require.Nil(t, cfg.Numbers.AllowedRegions, "* allows every region")
+
+	cfg, err = LoadConfig(lookupFrom(map[string]string{"SMS_ALLOWED_PREFIXES": "+852"}))
+	require.NoError(t, err)
+	require.Nil(t, cfg.Numbers.AllowedRegions, "a configuration that chose its countries by prefix keeps its meaning")
+	cfg, err = LoadConfig(lookupFrom(map[string]string{"SMS_ALLOWED_PREFIXES": "+852", "ALLOWED_REGIONS": "CN"}))
+	require.NoError(t, err)
+	require.Equal(t, []string{"CN"}, cfg.Numbers.AllowedRegions)
 }

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"time"
 
 	"github.com/phoneauth/phoneauth/adapters/clock"
@@ -19,7 +20,7 @@ import (
 // user's next login) and DRF tokens of a running MxShop into DATABASE_URL. It keeps user
 // ids, so other Django apps that reference them keep working, and it can run again: what
 // is already there is left alone.
-func importDjango(ctx context.Context, cfg Config, args []string, stdout io.Writer) error {
+func importDjango(ctx context.Context, cfg Config, args []string, stdout io.Writer, logger *slog.Logger) error {
 	flags := flag.NewFlagSet("import-django", flag.ContinueOnError)
 	flags.SetOutput(stdout)
 	from := flags.String("from", "", "the MxShop database: postgres://... or sqlite://<file>")
@@ -45,12 +46,19 @@ func importDjango(ctx context.Context, cfg Config, args []string, stdout io.Writ
 	}
 	defer db.Close()
 	if cfg.MigrateOnStart {
-		if err := sqlstore.Migrate(ctx, db); err != nil {
+		if err := migrateStore(ctx, cfg, db, logger); err != nil {
 			return err
 		}
 	}
 	// API keys are hashed without a key (they are random already), so no secret is needed.
-	accounts := application.NewImportAccounts(cfg.APITokenTTL, sqlstore.NewStore(db), secret.New(nil), clock.System{})
+	mobiles, err := mobilePolicy(cfg)
+	if err != nil {
+		return err
+	}
+	// Mobiles are stored in E.164, like those of accounts made here: one that another
+	// account holds in any spelling is skipped and reported below.
+	accounts := application.NewImportAccounts(cfg.APITokenTTL, sqlstore.NewStore(db), secret.New(nil), clock.System{}).
+		NormaliseMobiles(mobiles.Key)
 	report, err := accounts.Import(ctx, source.Users, source.Tokens)
 	for _, id := range report.SkippedUsers {
 		fmt.Fprintf(stdout, "user %d skipped: its username or mobile belongs to another user\n", id)

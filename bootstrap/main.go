@@ -30,9 +30,9 @@ func Main(ctx context.Context, args []string, lookup func(string) (string, bool)
 	case len(args) == 0 || (len(args) == 1 && args[0] == "serve"):
 		return serve(ctx, cfg, logger)
 	case args[0] == "migrate" && len(args) == 2:
-		return migrate(ctx, cfg, args[1], stdout)
+		return migrate(ctx, cfg, args[1], stdout, logger)
 	case args[0] == "import-django":
-		return importDjango(ctx, cfg, args[1:], stdout)
+		return importDjango(ctx, cfg, args[1:], stdout, logger)
 	default:
 		return errors.New("usage: phoneauth [serve] | phoneauth migrate up|down|status | phoneauth import-django --from URL [--time-zone ZONE]")
 	}
@@ -82,7 +82,7 @@ func openStore(ctx context.Context, cfg Config) (*bun.DB, error) {
 	return db, nil
 }
 
-func migrate(ctx context.Context, cfg Config, command string, stdout io.Writer) error {
+func migrate(ctx context.Context, cfg Config, command string, stdout io.Writer, logger *slog.Logger) error {
 	ctx, cancel := context.WithTimeout(ctx, startTimeout)
 	defer cancel()
 	db, err := openStore(ctx, cfg)
@@ -92,7 +92,7 @@ func migrate(ctx context.Context, cfg Config, command string, stdout io.Writer) 
 	defer db.Close()
 	switch command {
 	case "up":
-		return sqlstore.Migrate(ctx, db)
+		return migrateStore(ctx, cfg, db, logger)
 	case "down":
 		return sqlstore.Rollback(ctx, db)
 	case "status":

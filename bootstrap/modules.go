@@ -101,7 +101,7 @@ func newAccessTokens(cfg Config, c ports.Clock) (accessTokens, error) {
 
 // useCaseConfig is what the use cases need of the configuration.
 func useCaseConfig(cfg Config) (application.Config, error) {
-	mobiles, err := domain.NewMobilePolicy(cfg.MobileRegex, cfg.SMSAllowedPrefixes...)
+	mobiles, err := mobilePolicy(cfg)
 	if err != nil {
 		return application.Config{}, err
 	}
@@ -205,7 +205,7 @@ func openDatabase(lc fx.Lifecycle, cfg Config, logger *slog.Logger, m *metrics.M
 			if !cfg.MigrateOnStart {
 				return nil
 			}
-			if err := migrateOnStart(ctx, cfg, db); err != nil {
+			if err := migrateOnStart(ctx, cfg, db, logger); err != nil {
 				return fmt.Errorf("migrating database: %w", err)
 			}
 			logger.Info("database ready", "dialect", db.Dialect().Name().String())
@@ -219,16 +219,16 @@ func openDatabase(lc fx.Lifecycle, cfg Config, logger *slog.Logger, m *metrics.M
 // migrateOnStart migrates Postgres through a handle without the requests' timeouts, which
 // a long migration or a wait for another replica's would outlive; SQLite has none, and one
 // connection, which the served handle already holds.
-func migrateOnStart(ctx context.Context, cfg Config, served *bun.DB) error {
+func migrateOnStart(ctx context.Context, cfg Config, served *bun.DB, logger *slog.Logger) error {
 	if served.Dialect().Name() != dialect.PG {
-		return sqlstore.Migrate(ctx, served)
+		return migrateStore(ctx, cfg, served, logger)
 	}
 	db, err := openStore(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	return sqlstore.Migrate(ctx, db)
+	return migrateStore(ctx, cfg, db, logger)
 }
 
 // smsModule builds the configured providers, wrapped in failover when there are several.
@@ -258,6 +258,10 @@ func smsModule(cfg Config) fx.Option {
 
 // HTTPModule provides the Fiber app, without listening.
 var HTTPModule = fx.Module("http", fx.Provide(func(cfg Config, d httpDeps) (*fiber.App, error) {
+	plan, err := numberPlan(cfg)
+	if err != nil {
+		return nil, err
+	}
 	var metricsHandler http.Handler
 	if cfg.MetricsAddr == "" {
 		metricsHandler = d.Metrics.Handler()
@@ -266,6 +270,7 @@ var HTTPModule = fx.Module("http", fx.Provide(func(cfg Config, d httpDeps) (*fib
 		Language: cfg.Language, AllowedOrigins: cfg.CORSAllowedOrigins, TrustedProxies: cfg.TrustedProxies,
 		Metrics: metricsHandler, IPv6LimitPrefix: cfg.IPv6LimitPrefix, RequestTimeout: cfg.RequestTimeout,
 		CaptchaRoutes: captchaRoutes(cfg),
+		Display:       plan.Display,
 	}, httpapi.Deps{App: d.App, Keys: d.Keys, Readiness: d.Readiness, Observer: d.Metrics, Logger: d.Logger})
 	if err := httpapi.CheckCaptchaRoutes(app, captchaRoutes(cfg)); err != nil {
 		return nil, fmt.Errorf("CAPTCHA_ROUTES %w", err)

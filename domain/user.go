@@ -40,13 +40,14 @@ type User struct {
 }
 
 // NewUser builds a new, active account that signed up with its mobile number;
-// the username is the mobile, as in the original shop. It has no id until stored.
+// the username is the mobile as answers show it (`13800138000`, as in the original shop),
+// the mobile its canonical form. It has no id until stored.
 func NewUser(mobile Mobile, passwordHash string, joined time.Time) (*User, error) {
 	if mobile.String() == "" || passwordHash == "" {
 		return nil, newError(KindInvalid, "user_invalid")
 	}
 	return &User{
-		username:     mobile.String(),
+		username:     mobile.Display(),
 		mobile:       mobile.String(),
 		passwordHash: passwordHash,
 		gender:       GenderFemale,
@@ -111,17 +112,17 @@ func (u *User) ChangePassword(newHash string) {
 func (u *User) EndAllSessions() { u.tokenVersion++ }
 
 // ChangeMobile moves the account to another number. A username that was the old number
-// (as sign-up makes it) follows the number, so that the old one no longer logs in and is
-// free for whoever gets it next.
-func (u *User) ChangeMobile(m Mobile) error {
+// (as sign-up makes it: formerShown is the old number as answers show it) follows the
+// number, so that the old one no longer logs in and is free for whoever gets it next.
+func (u *User) ChangeMobile(m Mobile, formerShown string) error {
 	switch {
 	case m.String() == "":
 		return ErrInvalidMobile
 	case m.String() == u.mobile:
 		return ErrSameMobile
 	}
-	if u.username == u.mobile {
-		u.username = m.String()
+	if u.username == u.mobile || (formerShown != "" && u.username == formerShown) {
+		u.username = m.Display()
 	}
 	u.mobile = m.String()
 	return nil

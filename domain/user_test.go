@@ -84,7 +84,7 @@ func parseMobile(t *testing.T, raw string) domain.Mobile {
 
 func TestChangeMobileTakesTheUsernameAlongWhenItWasTheNumber(t *testing.T) {
 	u := newUser(t) // signed up: the username is the mobile
-	if err := u.ChangeMobile(parseMobile(t, "13900000001")); err != nil {
+	if err := u.ChangeMobile(parseMobile(t, "13900000001"), ""); err != nil {
 		t.Fatal(err)
 	}
 	if u.Mobile() != "13900000001" || u.Username() != "13900000001" {
@@ -96,7 +96,7 @@ func TestChangeMobileKeepsAnotherUsername(t *testing.T) {
 	u := domain.UnmarshalUserFromDatabase(domain.UserRecord{
 		ID: 7, Username: "zhang", Mobile: "13800000000", PasswordHash: "hash", Active: true, DateJoined: sent,
 	})
-	if err := u.ChangeMobile(parseMobile(t, "13900000001")); err != nil {
+	if err := u.ChangeMobile(parseMobile(t, "13900000001"), ""); err != nil {
 		t.Fatal(err)
 	}
 	if u.Mobile() != "13900000001" || u.Username() != "zhang" {
@@ -106,10 +106,10 @@ func TestChangeMobileKeepsAnotherUsername(t *testing.T) {
 
 func TestChangeMobileRefusesTheCurrentNumber(t *testing.T) {
 	u := newUser(t)
-	if err := u.ChangeMobile(parseMobile(t, "13800000000")); !errors.Is(err, domain.ErrSameMobile) {
+	if err := u.ChangeMobile(parseMobile(t, "13800000000"), ""); !errors.Is(err, domain.ErrSameMobile) {
 		t.Fatalf("got %v, want ErrSameMobile", err)
 	}
-	if err := u.ChangeMobile(domain.Mobile{}); !errors.Is(err, domain.ErrInvalidMobile) {
+	if err := u.ChangeMobile(domain.Mobile{}, ""); !errors.Is(err, domain.ErrInvalidMobile) {
 		t.Fatalf("no number: got %v, want ErrInvalidMobile", err)
 	}
 	if u.Mobile() != "13800000000" || u.Username() != "13800000000" {

@@ -28,6 +28,8 @@ type Config struct {
 	// CaptchaRoutes are the POST routes whose requests must carry a CAPTCHA token that the
 	// VerifyHuman query accepts; none while CAPTCHA is off.
 	CaptchaRoutes []string
+	// Display shows a stored (E.164) number in answers; nil shows it as stored.
+	Display func(stored string) string
 }
 
 // DefaultIPv6LimitPrefix makes a /64, the subnet one IPv6 subscriber gets at least, one client.
@@ -73,7 +75,7 @@ func NewApp(cfg Config, deps Deps) *fiber.App {
 	app.Use(cors(cfg.AllowedOrigins))
 	app.Use(deadline(cfg.RequestTimeout))
 
-	h := handlers{app: deps.App, trustedProxies: cfg.TrustedProxies, ipv6LimitPrefix: cfg.IPv6LimitPrefix}
+	h := handlers{app: deps.App, trustedProxies: cfg.TrustedProxies, ipv6LimitPrefix: cfg.IPv6LimitPrefix, display: cfg.Display}
 	if h.ipv6LimitPrefix == 0 {
 		h.ipv6LimitPrefix = DefaultIPv6LimitPrefix
 	}

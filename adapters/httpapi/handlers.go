@@ -16,6 +16,15 @@ type handlers struct {
 	app             ports.Application
 	trustedProxies  []netip.Prefix
 	ipv6LimitPrefix int
+	display         func(stored string) string
+}
+
+// shown is a stored number as answers show it.
+func (h handlers) shown(stored string) string {
+	if h.display == nil {
+		return stored
+	}
+	return h.display(stored)
 }
 
 // client identifies the caller for abuse limits: by IPv4 address, or by IPv6 prefix.
@@ -76,7 +85,7 @@ func (h handlers) register(c *fiber.Ctx) error {
 		Token    string `json:"token"`
 		Name     string `json:"name"`
 		Refresh  string `json:"refresh"`
-	}{reg.User.Username(), reg.User.Mobile(), reg.Access, reg.User.DisplayName(), reg.Refresh})
+	}{reg.User.Username(), h.shown(reg.User.Mobile()), reg.Access, reg.User.DisplayName(), reg.Refresh})
 }
 
 type tokenResponse struct {
@@ -240,7 +249,7 @@ func (h handlers) changeMobile(c *fiber.Ctx) error {
 	if err := s.merge(err, "mobile", "code"); err != nil {
 		return err
 	}
-	return writeJSON(c, fiber.StatusOK, newProfileResponse(user))
+	return writeJSON(c, fiber.StatusOK, h.newProfileResponse(user))
 }
 
 func (h handlers) deleteAccount(c *fiber.Ctx) error {
@@ -287,7 +296,7 @@ func principal(c *fiber.Ctx) ports.Principal {
 
 // profile answers the caller, as loaded when the request was authenticated.
 func (h handlers) profile(c *fiber.Ctx) error {
-	return writeJSON(c, fiber.StatusOK, newProfileResponse(principal(c).User))
+	return writeJSON(c, fiber.StatusOK, h.newProfileResponse(principal(c).User))
 }
 
 func (h handlers) updateProfile(c *fiber.Ctx) error {
@@ -313,7 +322,7 @@ func (h handlers) updateProfile(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(c, fiber.StatusOK, newProfileResponse(user))
+	return writeJSON(c, fiber.StatusOK, h.newProfileResponse(user))
 }
 
 type profileResponse struct {
@@ -324,13 +333,13 @@ type profileResponse struct {
 	Mobile   *string `json:"mobile"`
 }
 
-func newProfileResponse(u *domain.User) profileResponse {
+func (h handlers) newProfileResponse(u *domain.User) profileResponse {
 	return profileResponse{
 		Name:     nullable(u.Name()),
 		Gender:   string(u.Gender()),
 		Birthday: nullable(domain.FormatBirthday(u.Birthday())),
 		Email:    nullable(u.Email()),
-		Mobile:   nullable(u.Mobile()),
+		Mobile:   nullable(h.shown(u.Mobile())),
 	}
 }
 

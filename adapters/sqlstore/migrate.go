@@ -26,12 +26,23 @@ type MigrationState struct {
 	MigratedAt time.Time // zero when pending
 }
 
-// Migrate applies every pending migration. It is idempotent, and several processes may
-// run it at once: on PostgreSQL they take turns (see withMigrator).
-func Migrate(ctx context.Context, db *bun.DB) error {
+// Migrate applies every pending migration, then the steps opts add (WithNumbers). It is
+// idempotent, and several processes may run it at once: on PostgreSQL they take turns
+// (see withMigrator).
+func Migrate(ctx context.Context, db *bun.DB, opts ...MigrateOption) error {
+	var steps migrateSteps
+	for _, o := range opts {
+		o(&steps)
+	}
 	return withMigrator(ctx, db, "migrate", func(m *migrate.Migrator) error {
-		_, err := m.Migrate(ctx)
-		return err
+		if _, err := m.Migrate(ctx); err != nil {
+			return err
+		}
+		if steps.normalise != nil {
+			_, err := NormaliseNumbers(ctx, db, steps.normalise, steps.logger)
+			return err
+		}
+		return nil
 	})
 }
 

@@ -256,6 +256,7 @@ func TestDomainExportsNoMutableFields(t *testing.T) {
 		"Backoff":          "configuration read once at start; its fields are the policy it describes.",
 		"Counter":          "the stored state of one limit, in which any count and time is a valid state for its methods to advance.",
 		"FieldError":       "an error value that ties a request field's name to its Error.",
+		"NumberRules":      "configuration read once at start: what NewNumberPolicy checks on top of the numbering plan.",
 		"PasswordPolicy":   "configuration read once at start: the minimum length.",
 		"ProfileChange":    "a use case's input, the fields a client sent, which User.ChangeProfile validates.",
 		"RefreshPolicy":    "configuration read once at start: the two bounds of a session.",

@@ -222,7 +222,7 @@ func moveTo(t *testing.T, mobile, passwordHash string) func(*domain.User) error 
 	m := parseMobile(t, mobile)
 	return func(u *domain.User) error {
 		u.ChangePassword(passwordHash)
-		return u.ChangeMobile(m)
+		return u.ChangeMobile(m, "")
 	}
 }
 
