@@ -122,6 +122,9 @@ func withKey(h *harness.Harness, key string) int {
 	return h.Request(http.MethodGet, "/users/1/", nil, "Authorization", "Token "+key).Status
 }
 
+// stored is how the database keeps a number of the harness's default region (CN): E.164.
+func stored(national string) string { return "+86" + national }
+
 // setActive switches the account whose mobile is mobile on or off, as an admin would in
 // the database: the service has no route for it.
 func setActive(t *testing.T, databaseURL, mobile string, active bool) {
@@ -129,7 +132,7 @@ func setActive(t *testing.T, databaseURL, mobile string, active bool) {
 	db, err := sqlstore.Open(databaseURL, sqlstore.DefaultMaxConns(), 0)
 	require.NoError(t, err)
 	defer db.Close()
-	res, err := db.ExecContext(t.Context(), "UPDATE users SET active = ? WHERE mobile = ?", active, mobile)
+	res, err := db.ExecContext(t.Context(), "UPDATE users SET active = ? WHERE mobile = ?", active, stored(mobile))
 	require.NoError(t, err)
 	n, err := res.RowsAffected()
 	require.NoError(t, err)

@@ -153,14 +153,14 @@ func TestChangeMobileToANumberTakenMeanwhile(t *testing.T) {
 				return
 			}
 			defer db.Close()
-			_, err = db.ExecContext(context.Background(), "UPDATE users SET mobile = ? WHERE mobile = ?", mobile, bob)
+			_, err = db.ExecContext(context.Background(), "UPDATE users SET mobile = ? WHERE mobile = ?", stored(mobile), stored(bob))
 			assert.NoError(t, err)
 		})
 		harness.Expect(t, changeMobile(h, aliceToken, mobile, code), http.StatusBadRequest, userExists)
 		harness.Expect(t, h.Request(http.MethodGet, "/users/1/", nil, bearer(aliceToken)...), http.StatusOK,
 			`{"name": null, "gender": "female", "birthday": null, "email": null, "mobile": "`+alice+`"}`)
 		h.Login(alice, "correct horse")
-		require.Equal(t, []string{bob, mobile}, []string{storedUser(t, databaseURL, bob).Username(), storedUser(t, databaseURL, mobile).Mobile()},
+		require.Equal(t, []string{bob, stored(mobile)}, []string{storedUser(t, databaseURL, bob).Username(), storedUser(t, databaseURL, stored(mobile)).Mobile()},
 			"the other account has the number")
 		require.Len(t, textsTo(h, alice), 1, "no notice for a change that did not happen")
 	})
