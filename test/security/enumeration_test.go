@@ -2,6 +2,7 @@ package security_test
 
 import (
 	"fmt"
+	"math"
 	"net/http"
 	"slices"
 	"testing"
@@ -20,26 +21,27 @@ func TestLoginTimingDoesNotRevealAccounts(t *testing.T) {
 	mobile := harness.NewMobile()
 	h.Register(mobile, "correct horse")
 	h.AddSecrets("wrong horse")
-	const samples = 32
-	var known, unknown []time.Duration
-	for i := range samples {
-		headers := from(fmt.Sprintf("203.0.113.%d", i+1))
-		start := time.Now()
-		require.Equal(t, http.StatusBadRequest, login(h, mobile, "wrong horse", headers...).Status)
-		known = append(known, time.Since(start))
-		start = time.Now()
-		require.Equal(t, http.StatusBadRequest, login(h, "13999999999", "wrong horse", headers...).Status)
-		unknown = append(unknown, time.Since(start))
-	}
 	// Other packages' tests run beside this one and only ever add time: the lower quartile
 	// of each side is the login's own cost. Skipping the hash for unknown users would show
-	// as a difference of about the whole hash.
-	k, u := lowerQuartile(known), lowerQuartile(unknown)
-	diff := float64(k-u) / float64(k)
-	if diff < 0 {
-		diff = -diff
+	// as a difference of about the whole hash, in every batch; a busy machine can push one
+	// batch apart, so a difference earns another batch, up to four.
+	const batch = 32
+	var known, unknown []time.Duration
+	diff := 1.0
+	for round := 0; round < 4 && diff >= 0.20; round++ {
+		for i := range batch {
+			headers := from(fmt.Sprintf("203.0.113.%d", round*batch+i+1))
+			start := time.Now()
+			require.Equal(t, http.StatusBadRequest, login(h, mobile, "wrong horse", headers...).Status)
+			known = append(known, time.Since(start))
+			start = time.Now()
+			require.Equal(t, http.StatusBadRequest, login(h, "13999999999", "wrong horse", headers...).Status)
+			unknown = append(unknown, time.Since(start))
+		}
+		k, u := lowerQuartile(known), lowerQuartile(unknown)
+		diff = math.Abs(float64(k-u)) / float64(k)
+		t.Logf("lower-quartile login time over %d each: known user %v, unknown user %v (%.1f%% apart)", len(known), k, u, diff*100)
 	}
-	t.Logf("lower-quartile login time: known user %v, unknown user %v (%.1f%% apart)", k, u, diff*100)
 	require.Less(t, diff, 0.20)
 }
 
