@@ -36,16 +36,11 @@ func (e *events) Refused(r domain.LimitReason) { e.refused = append(e.refused, r
 func (*events) Code(domain.CodeEvent)          {}
 func (*events) Login(domain.LoginOutcome)      {}
 
-type pauses struct{ seen []domain.CountryPause }
-
-func (p *pauses) CountryPaused(pause domain.CountryPause) { p.seen = append(p.seen, pause) }
-
 type world struct {
 	store    *memory.Store
 	sms      *sms.Fake
 	clock    *contract.TestClock
 	events   *events
-	pauses   *pauses
 	secrets  *secret.Secrets
 	sendCode *application.SendCode
 	register *application.Register
@@ -66,11 +61,11 @@ func newWorld(t *testing.T, change func(*application.Config)) *world {
 	if change != nil {
 		change(&cfg)
 	}
-	w := &world{store: memory.NewStore(), sms: sms.NewFake(), events: &events{}, pauses: &pauses{},
+	w := &world{store: memory.NewStore(), sms: sms.NewFake(), events: &events{},
 		clock: contract.NewTestClock(time.Date(2026, 12, 1, 8, 0, 0, 0, time.UTC)), secrets: secret.New([]byte("code key"))}
 	tokens := jwttoken.NewHS256([]byte("a secret of thirty-two bytes or more"), time.Hour, w.clock)
 	devices := secret.NewDeviceTokens([]byte("device key"))
-	w.sendCode = application.NewSendCode(cfg, w.store, w.store, w.sms, w.secrets, w.clock, w.store, w.events, w.pauses)
+	w.sendCode = application.NewSendCode(cfg, w.store, w.store, w.sms, w.secrets, w.clock, w.store, w.events, &pauses{})
 	w.register = application.NewRegister(cfg, w.store, w.store, w.store, plainHasher{}, w.secrets, w.clock, w.store,
 		w.events, w.store, tokens)
 	credentials, err := application.NewCredentials(cfg, w.store, plainHasher{}, devices, w.clock, w.store, w.events)

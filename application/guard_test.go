@@ -36,21 +36,36 @@ var hkCounter, cnCounter int
 func hk() string  { hkCounter++; return fmt.Sprintf("+8526%07d", hkCounter) }
 func cnM() string { cnCounter++; return fmt.Sprintf("139%08d", cnCounter) }
 
-func (w *world) send(t *testing.T, mobile, purpose string) error {
+type pauses struct{ seen []domain.CountryPause }
+
+func (p *pauses) CountryPaused(pause domain.CountryPause) { p.seen = append(p.seen, pause) }
+
+// guardedWorld is a world whose code sends tell their pauses to pauses.
+type guardedWorld struct {
+	*world
+	pauses *pauses
+}
+
+func (w *guardedWorld) send(t *testing.T, mobile, purpose string) error {
 	_, err := w.sendCode.Handle(t.Context(), ports.SendCode{Client: ports.Client{IP: "203.0.113.9"}, Mobile: mobile, Purpose: purpose})
 	w.sendCode.Wait()
 	return err
 }
 
-func guarded(t *testing.T, change func(*application.Config)) *world {
-	return newWorld(t, func(c *application.Config) {
+func guarded(t *testing.T, change func(*application.Config)) *guardedWorld {
+	var cfg application.Config
+	w := newWorld(t, func(c *application.Config) {
 		c.Mobiles = twoRegions(t)
 		c.Limits.IPHourly, c.Limits.GlobalHourly = 1000, 1000
 		c.Limits.Conversion = domain.ConversionGuard{MinSends: 5, MinRate: 0.5, Pause: 30 * time.Minute}
 		if change != nil {
 			change(c)
 		}
+		cfg = *c
 	})
+	g := &guardedWorld{world: w, pauses: &pauses{}}
+	w.sendCode = application.NewSendCode(cfg, w.store, w.store, w.sms, w.secrets, w.clock, w.store, w.events, g.pauses)
+	return g
 }
 
 func throttledFor(t *testing.T, err error) string {
