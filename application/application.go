@@ -62,4 +62,7 @@ type Limits struct {
 	CodeDaily     int // code verifications for one mobile per day, across resends
 	LoginAccount  domain.Backoff
 	LoginClientIP domain.Backoff
+
+	CountryHourly domain.CountryBudgets  // codes sent to each destination region per hour
+	Conversion    domain.ConversionGuard // pauses the sends to a region whose codes are not used
 }

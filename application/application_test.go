@@ -71,7 +71,7 @@ func newWorld(t *testing.T, change func(*application.Config)) *world {
 		clock: contract.NewTestClock(time.Date(2026, 12, 1, 8, 0, 0, 0, time.UTC)), secrets: secret.New([]byte("code key"))}
 	tokens := jwttoken.NewHS256([]byte("a secret of thirty-two bytes or more"), time.Hour, w.clock)
 	devices := secret.NewDeviceTokens([]byte("device key"))
-	w.sendCode = application.NewSendCode(cfg, w.store, w.store, w.sms, w.secrets, w.clock, w.store, w.events)
+	w.sendCode = application.NewSendCode(cfg, w.store, w.store, w.sms, w.secrets, w.clock, w.store, w.events, &pauses{})
 	w.register = application.NewRegister(cfg, w.store, w.store, w.store, plainHasher{}, w.secrets, w.clock, w.store,
 		w.events, w.store, tokens)
 	credentials, err := application.NewCredentials(cfg, w.store, plainHasher{}, devices, w.clock, w.store, w.events)

@@ -22,15 +22,16 @@ type SendCode struct {
 	clock    ports.Clock
 	limits   limiter
 	observer ports.Observer
+	guard    countryGuard
 	// background holds the sends finished after the answer (see Handle).
 	background sync.WaitGroup
 }
 
 // NewSendCode builds the use case.
 func NewSendCode(cfg Config, users ports.UserRepository, codes ports.CodeRepository, sms ports.SMSSender,
-	secrets ports.Secrets, clock ports.Clock, limits ports.LimitStore, observer ports.Observer) *SendCode {
+	secrets ports.Secrets, clock ports.Clock, limits ports.LimitStore, observer ports.Observer, pauses ports.CountryPauses) *SendCode {
 	return &SendCode{cfg: cfg, users: users, codes: codes, sms: sms, secrets: secrets, clock: clock,
-		limits: limiter{limits, observer}, observer: observer}
+		limits: limiter{limits, observer}, observer: observer, guard: countryGuard{cfg.Limits, limiter{limits, observer}, pauses}}
 }
 
 // backgroundSendTimeout bounds a send finished after the answer, which no request
@@ -86,12 +87,14 @@ func (h *SendCode) Handle(ctx context.Context, cmd ports.SendCode) (string, erro
 		}
 		return "", err
 	}
-	quotas := h.quotas(cmd.Client, d.mobile)
-	takes := make([]limitChange, len(quotas))
-	for i, q := range quotas {
-		takes[i] = q.take(now)
+	quotas := append(h.quotas(cmd.Client, d.mobile), h.guard.quotas(d, now)...)
+	// The conversion guard judges first, on what was sent before this request.
+	takes, judgement := h.guard.judge(d.mobile.Region(), now)
+	for _, q := range quotas {
+		takes = append(takes, q.take(now))
 	}
 	if err := h.limits.check(ctx, takes...); err != nil {
+		err = h.guard.judged(ctx, judgement, now, err)
 		return "", errors.Join(err, h.release(ctx, d.mobile, now))
 	}
 	if purpose.HidesAccounts() || (purpose == domain.PurposeRegister && h.cfg.EnumerationProtection) {

@@ -94,14 +94,15 @@ func (c codeCheck) redeem(ctx context.Context, purpose domain.Purpose, mobile do
 		vc.Consume()
 		return nil
 	})
-	c.observe(err)
+	c.observe(ctx, mobile, err)
 	return user, err
 }
 
-// observe counts the outcome of a verification that would have used the code up.
-func (c codeCheck) observe(err error) {
+// observe counts the outcome of a verification of mobile's code that would have used it up.
+func (c codeCheck) observe(ctx context.Context, mobile domain.Mobile, err error) {
 	if err == nil {
 		c.observer.Code(domain.CodeVerified)
+		c.converted(ctx, mobile)
 		return
 	}
 	c.observeFailure(err)

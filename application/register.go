@@ -112,6 +112,6 @@ func (h *Register) redeem(ctx context.Context, username, code, password string, 
 		}
 		return user, nil
 	})
-	h.codes.observe(err)
+	h.codes.observe(ctx, mobile, err)
 	return created, err
 }

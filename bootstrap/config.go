@@ -73,6 +73,7 @@ type Config struct {
 	SMSGlobalHourlyLimit     int
 	SMSAllowedPrefixes       []string
 	SMSDailyFailureLimit     int
+	Guards                   GuardConfig // per-country budgets and the conversion guard
 	LoginFailuresBeforeDelay int
 	EnumerationProtection    bool
 	SMSNotifyRegistered      bool
@@ -159,6 +160,7 @@ func LoadConfig(lookup func(string) (string, bool)) (Config, error) {
 		SMSGlobalHourlyLimit:     r.integer("SMS_GLOBAL_HOURLY_LIMIT", 1000, 1, 1_000_000_000),
 		SMSAllowedPrefixes:       r.list("SMS_ALLOWED_PREFIXES"),
 		SMSDailyFailureLimit:     r.integer("SMS_DAILY_FAILURE_LIMIT", 20, 1, 1_000_000_000),
+		Guards:                   r.guards(),
 		LoginFailuresBeforeDelay: r.integer("LOGIN_FAILURES_BEFORE_DELAY", 5, 1, 100),
 		EnumerationProtection:    r.boolean("ENUMERATION_PROTECTION", false),
 		SMSNotifyRegistered:      r.boolean("SMS_NOTIFY_REGISTERED", false),

@@ -70,6 +70,7 @@ var CoreModule = fx.Module("core",
 		captchaConfig, application.NewVerifyHuman,
 		metrics.New,
 		func(m *metrics.Metrics) ports.Observer { return m },
+		newCountryPauses,
 	),
 	// Code sends finishing in the background end before the store closes: the store's
 	// stop hook was added when it was built, before this one, and hooks stop in reverse.
@@ -136,6 +137,8 @@ func useCaseConfig(cfg Config) (application.Config, error) {
 			IPHourly:      cfg.SMSIPHourlyLimit,
 			GlobalHourly:  cfg.SMSGlobalHourlyLimit,
 			CodeDaily:     cfg.SMSDailyFailureLimit,
+			CountryHourly: cfg.Guards.CountryHourly,
+			Conversion:    cfg.Guards.Conversion,
 			LoginAccount:  login,
 			LoginClientIP: clientIP,
 		},

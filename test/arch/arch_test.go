@@ -264,6 +264,8 @@ func TestDomainExportsNoMutableFields(t *testing.T) {
 		"Session":          "a stored login as its store hands it over, judged by RefreshPolicy.CheckRefresh.",
 		"UserRecord":       "the persistence shape of User, which only UnmarshalUserFromDatabase turns back into one.",
 		"ImportedAPIToken": "a token another system issued, read once by an import and stored only as a hash.",
+		"ConversionGuard":  "configuration read once at start: the three settings of the rule it describes.",
+		"CountryPause":     "an event value told to observers of the conversion guard, read only after.",
 	}
 	if v := exportedFields(parseDomain(t), plain); len(v) > 0 {
 		t.Errorf("exported fields in the domain (unexport them, or list the type as a plain value with a reason):\n  %s", strings.Join(v, "\n  "))

@@ -31,6 +31,7 @@ func LimitStore(t *testing.T, newStore func(t *testing.T) ports.LimitStore) {
 	t.Run("a key of any bytes answers without hanging", func(t *testing.T) { testCounterKeyOfAnyBytes(t, newStore) })
 	t.Run("a key named twice gets both changes in order", func(t *testing.T) { testCounterKeyNamedTwice(t, newStore) })
 	t.Run("concurrent updates naming keys in opposite orders lose none", func(t *testing.T) { testCounterKeysInOppositeOrders(t, newStore) })
+	t.Run("a sum read over many keys holds while the update runs", func(t *testing.T) { testSumOverManyKeysIsAtomic(t, newStore) })
 }
 
 func testNewCounterIsZero(t *testing.T, newStore func(t *testing.T) ports.LimitStore) {
@@ -206,6 +207,46 @@ func testCounterKeysInOppositeOrders(t *testing.T, newStore func(t *testing.T) p
 	wg.Wait()
 	assert.Equal(t, concurrency, readCounter(t, s, a))
 	assert.Equal(t, concurrency, readCounter(t, s, b))
+}
+
+// The conversion guard's pattern: each update reads a sliding window spread over many
+// counters, most not yet stored, and counts one event in one of them only while the sum is
+// under a limit. Concurrent updates, on any replica, never pass it together.
+func testSumOverManyKeysIsAtomic(t *testing.T, newStore func(t *testing.T) ports.LimitStore) {
+	t.Parallel()
+	s := newStore(t)
+	keys := make([]string, 13)
+	for i := range keys {
+		keys[i] = newLimitKey()
+	}
+	const limit = concurrency / 2
+	var wg sync.WaitGroup
+	for i := range concurrency {
+		wg.Go(func() {
+			var sum int
+			changes := []ports.CounterChange{{Key: keys[0], Change: func(*domain.Counter) error { sum = 0; return nil }}}
+			for _, key := range keys {
+				changes = append(changes, ports.CounterChange{Key: key, Change: func(c *domain.Counter) error { sum += c.N; return nil }})
+			}
+			changes = append(changes, ports.CounterChange{Key: keys[i%len(keys)], Change: func(c *domain.Counter) error {
+				if sum >= limit {
+					return domain.ErrThrottled
+				}
+				c.N++
+				return nil
+			}})
+			err := s.UpdateCounters(t.Context(), changes...)
+			if err != nil {
+				assert.ErrorIs(t, err, domain.ErrThrottled)
+			}
+		})
+	}
+	wg.Wait()
+	total := 0
+	for _, key := range keys {
+		total += readCounter(t, s, key)
+	}
+	assert.Equal(t, limit, total)
 }
 
 func newLimitKey() string { return fmt.Sprintf("test:%d", rand.Int64()) }
