@@ -75,7 +75,11 @@ func (h *SendCode) Handle(ctx context.Context, cmd ports.SendCode) (string, erro
 		return "", err
 	}
 	if err := h.cfg.Mobiles.Reachable(d.mobile); err != nil {
-		h.observer.Refused(domain.LimitPrefix)
+		reason := domain.LimitPrefix
+		if errors.Is(err, domain.ErrRegionNotAllowed) {
+			reason = domain.LimitRegion
+		}
+		h.observer.Refused(reason)
 		return "", domain.FieldErrors{{Field: "mobile", Err: asDomainError(err)}}
 	}
 	now := h.clock.Now()
@@ -139,6 +143,9 @@ func (h *SendCode) plan(ctx context.Context, purpose domain.Purpose, raw string)
 	}
 	mobile, err := h.cfg.Mobiles.Parse(raw)
 	if err != nil {
+		if h.cfg.Mobiles.TypeRefused(raw) {
+			h.observer.Refused(domain.LimitNumberType)
+		}
 		return d, domain.FieldErrors{{Field: "mobile", Err: domain.ErrInvalidMobile}}
 	}
 	d.mobile = mobile

@@ -125,6 +125,7 @@ var (
 var (
 	ErrThrottled        = newError(KindRateLimited, "throttled") // param: seconds to wait
 	ErrPrefixNotAllowed = newError(KindInvalid, "prefix_not_allowed")
+	ErrRegionNotAllowed = newError(KindInvalid, "region_not_allowed") // answered in ErrPrefixNotAllowed's words
 )
 
 // Lookups and infrastructure.

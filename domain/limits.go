@@ -118,7 +118,9 @@ const (
 	LimitMobileDaily    LimitReason = "mobile_daily"
 	LimitIPHourly       LimitReason = "ip_hourly"
 	LimitGlobalHourly   LimitReason = "global_hourly"
-	LimitPrefix         LimitReason = "prefix"
+	LimitPrefix         LimitReason = "prefix"      // SMS_ALLOWED_PREFIXES
+	LimitRegion         LimitReason = "region"      // ALLOWED_REGIONS
+	LimitNumberType     LimitReason = "number_type" // SMS_ALLOWED_NUMBER_TYPES
 	LimitCodeFailures   LimitReason = "code_failures"
 	LimitLoginAccount   LimitReason = "login_account"
 	LimitLoginIP        LimitReason = "login_ip"

@@ -127,7 +127,7 @@ func NewNumberPolicy(parse NumberParser, display func(stored string) string, rul
 // prefixes, so that no SMS is paid for to a country the shop does not serve.
 func (p MobilePolicy) Reachable(m Mobile) error {
 	if p.regions != nil && !slices.Contains(p.regions, m.region) {
-		return ErrPrefixNotAllowed
+		return ErrRegionNotAllowed
 	}
 	if len(p.prefixes) == 0 {
 		return nil
@@ -157,6 +157,16 @@ func (p MobilePolicy) Parse(raw string) (Mobile, error) {
 		return Mobile{}, ErrInvalidMobile
 	}
 	return m, nil
+}
+
+// TypeRefused tells whether raw is a valid number that Parse refuses for its type alone
+// (premium-rate, VoIP...), so that such refusals can be counted apart.
+func (p MobilePolicy) TypeRefused(raw string) bool {
+	if p.parse == nil {
+		return false
+	}
+	m, err := p.parse(raw)
+	return err == nil && !slices.Contains(p.types, m.kind)
 }
 
 // Key is the canonical form of raw: E.164 when it parses as a number of any type, else raw

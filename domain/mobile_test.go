@@ -84,13 +84,14 @@ func TestNumberPolicyReachable(t *testing.T) {
 		rules domain.NumberRules
 		ok    []domain.Mobile
 		not   []domain.Mobile
+		err   error
 	}{
-		{"regions", domain.NumberRules{Regions: []string{"cn"}}, []domain.Mobile{cn}, []domain.Mobile{hk}},
-		{"any region", domain.NumberRules{}, []domain.Mobile{cn, hk}, nil},
-		{"display prefix", domain.NumberRules{Prefixes: []string{"138"}}, []domain.Mobile{cn}, []domain.Mobile{hk}},
-		{"E.164 prefix", domain.NumberRules{Prefixes: []string{"+852"}}, []domain.Mobile{hk}, []domain.Mobile{cn}},
+		{"regions", domain.NumberRules{Regions: []string{"cn"}}, []domain.Mobile{cn}, []domain.Mobile{hk}, domain.ErrRegionNotAllowed},
+		{"any region", domain.NumberRules{}, []domain.Mobile{cn, hk}, nil, nil},
+		{"display prefix", domain.NumberRules{Prefixes: []string{"138"}}, []domain.Mobile{cn}, []domain.Mobile{hk}, domain.ErrPrefixNotAllowed},
+		{"E.164 prefix", domain.NumberRules{Prefixes: []string{"+852"}}, []domain.Mobile{hk}, []domain.Mobile{cn}, domain.ErrPrefixNotAllowed},
 		{"prefixes on top of regions", domain.NumberRules{Regions: []string{"CN", "HK"}, Prefixes: []string{"+86"}},
-			[]domain.Mobile{cn}, []domain.Mobile{hk}},
+			[]domain.Mobile{cn}, []domain.Mobile{hk}, domain.ErrPrefixNotAllowed},
 	}
 	for _, row := range rows {
 		t.Run(row.name, func(t *testing.T) {
@@ -101,7 +102,7 @@ func TestNumberPolicyReachable(t *testing.T) {
 				}
 			}
 			for _, m := range row.not {
-				if err := p.Reachable(m); !errors.Is(err, domain.ErrPrefixNotAllowed) {
+				if err := p.Reachable(m); !errors.Is(err, row.err) {
 					t.Errorf("%s: got %v", m, err)
 				}
 			}

@@ -63,6 +63,7 @@ var catalog = map[string]map[string]string{
 	"token_invalid":        {langEN: "Invalid token.", langZhHans: "认证令牌无效。"},
 	"throttled":            {langEN: "Request was throttled. Expected available in {} seconds.", langZhHans: "请求超过了限速。预计 {} 秒后可用。"},
 	"prefix_not_allowed":   {langEN: "Text messages cannot be sent to numbers of this country or region", langZhHans: "不支持向该国家或地区的号码发送短信"},
+	"region_not_allowed":   {langEN: "Text messages cannot be sent to numbers of this country or region", langZhHans: "不支持向该国家或地区的号码发送短信"},
 	"refresh_invalid":      {langEN: "Token is invalid or expired", langZhHans: "令牌无效或已过期"},
 	"refresh_reused":       {langEN: "Token is invalid or expired", langZhHans: "令牌无效或已过期"},
 	"session_ended":        {langEN: "Session has ended, log in again.", langZhHans: "会话已结束，请重新登录。"},

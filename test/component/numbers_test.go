@@ -127,6 +127,9 @@ func TestBadNumbersAreRefusedBeforeAnythingIsCounted(t *testing.T) {
 		}
 		h.WaitForSends()
 		require.Empty(t, h.SMS.Outbox(), "no SMS went out")
+		// Each of the three /code/ requests for the four numbers of types that get no codes
+		// (VoIP, premium rate twice, toll free) is counted as such.
+		require.Equal(t, 4.0*3, h.Metric("phoneauth_limit_refusals_total", `reason="number_type"`))
 		h.RequestCode(harness.NewMobile())
 	})
 }
@@ -143,6 +146,8 @@ func TestRegionsAllowed(t *testing.T) {
 		}
 		h.WaitForSends()
 		require.Empty(t, h.SMS.Outbox())
+		require.Equal(t, 2.0, h.Metric("phoneauth_limit_refusals_total", `reason="region"`))
+		require.Zero(t, h.Metric("phoneauth_limit_refusals_total", `reason="prefix"`))
 		h.RequestCode(harness.NewMobile())
 	})
 	testdb.Each(t, func(t *testing.T, databaseURL string) {
