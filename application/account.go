@@ -226,7 +226,8 @@ func (h *ChangeMobile) Handle(ctx context.Context, cmd ports.ChangeMobile) (*dom
 	if old != "" && h.cfg.MobileChangedTemplate != "" {
 		// A notice, not part of the change: it outlives a client that has gone, and a
 		// failed one is counted by the SMS metrics.
-		_ = h.sms.Send(context.WithoutCancel(ctx), h.cfg.Mobiles.Display(old), h.cfg.MobileChangedTemplate)
+		notice := ports.SMS{Mobile: h.cfg.Mobiles.Display(old), Text: h.cfg.MobileChangedTemplate, Kind: ports.NoticeMobileChanged}
+		_ = h.sms.Send(context.WithoutCancel(ctx), notice)
 	}
 	return user, nil
 }

@@ -359,7 +359,7 @@ func TestChangeMobileRefusesTheSameOrATakenNumber(t *testing.T) {
 	assert.Equal(t, "13800000043", changed.Mobile())
 	assert.Equal(t, "13800000043", changed.Username())
 	outbox := w.sms.Outbox()
-	assert.Equal(t, sms.Message{Mobile: "13800000041", Text: "your number changed"}, outbox[len(outbox)-1])
+	assert.Equal(t, ports.SMS{Mobile: "13800000041", Text: "your number changed", Kind: ports.NoticeMobileChanged}, outbox[len(outbox)-1])
 	taken, err := w.store.Taken(t.Context(), "13800000041")
 	require.NoError(t, err)
 	assert.False(t, taken)
@@ -425,4 +425,19 @@ func TestAStandInCodeAnswersGuessesAsARealCode(t *testing.T) {
 	for _, m := range w.sms.Outbox() {
 		assert.NotEqual(t, "13800000062", m.Mobile, "nothing is ever texted to the number")
 	}
+}
+
+// A provider that sends registered templates (China's vendors) learns what each message is
+// and the code alone, for the template's one parameter; a notice carries no code.
+func TestMessagesSayWhatTheyAreForTemplateProviders(t *testing.T) {
+	w := newWorld(t, func(c *application.Config) { c.UnknownTemplate = "no account" })
+	_, err := w.sendCode.Handle(t.Context(), ports.SendCode{Mobile: "13800000051", Purpose: "login"})
+	require.NoError(t, err)
+	w.sendCode.Wait()
+	assert.Equal(t, ports.SMS{Mobile: "13800000051", Text: "no account", Kind: ports.NoticeUnknown}, w.sms.Outbox()[0],
+		"no account: a notice, not a code")
+
+	code := w.codeFor(t, domain.PurposeRegister, "13800000052", nil)
+	last := w.sms.Outbox()[1]
+	assert.Equal(t, ports.SMS{Mobile: "13800000052", Text: "code " + code, Kind: ports.CodeFor(domain.PurposeRegister), Code: code}, last)
 }

@@ -45,7 +45,8 @@ type delivery struct {
 	purpose domain.Purpose
 	mobile  domain.Mobile
 	standIn bool
-	notice  string
+	notice  string        // the notice's text; "" for none
+	kind    ports.SMSKind // the notice's kind
 }
 
 // Handle checks the purpose and the mobile (for registration in the contract's order:
@@ -139,7 +140,7 @@ func (h *SendCode) plan(ctx context.Context, purpose domain.Purpose, raw string)
 		if taken && (purpose == domain.PurposeChangeMobile || !h.cfg.EnumerationProtection) {
 			return d, domain.FieldErrors{{Field: "mobile", Err: domain.ErrUserExists}}
 		}
-		d.standIn, d.notice = taken, h.cfg.RegisteredTemplate
+		d.standIn, d.notice, d.kind = taken, h.cfg.RegisteredTemplate, ports.NoticeRegistered
 	}
 	mobile, err := h.cfg.Mobiles.Parse(raw)
 	if err != nil {
@@ -156,7 +157,7 @@ func (h *SendCode) plan(ctx context.Context, purpose domain.Purpose, raw string)
 		}
 		d.standIn = user == nil || !user.Active()
 		if user == nil {
-			d.notice = h.cfg.UnknownTemplate
+			d.notice, d.kind = h.cfg.UnknownTemplate, ports.NoticeUnknown
 		}
 	}
 	return d, nil
@@ -239,17 +240,18 @@ func (h *SendCode) deliver(ctx context.Context, d delivery, now time.Time) (*dom
 	if err != nil {
 		return nil, err
 	}
-	text := strings.ReplaceAll(h.cfg.SMSTemplate, "{code}", code)
+	// The provider gets the number as answers show it: national for the default region,
+	// as MxShop sent it, E.164 for others.
+	msg := ports.SMS{Mobile: d.mobile.Display(), Text: strings.ReplaceAll(h.cfg.SMSTemplate, "{code}", code),
+		Kind: ports.CodeFor(d.purpose), Code: code}
 	if h.cfg.SMSOrigin != "" {
-		text += "\n\n@" + h.cfg.SMSOrigin + " #" + code
+		msg.Text += "\n\n@" + h.cfg.SMSOrigin + " #" + code
 	}
 	if d.standIn {
-		text = d.notice
+		msg = ports.SMS{Mobile: msg.Mobile, Text: d.notice, Kind: d.kind}
 	}
-	if text != "" {
-		// The provider gets the number as answers show it: national for the default
-		// region, as MxShop sent it, E.164 for others.
-		if err := h.sms.Send(ctx, d.mobile.Display(), text); err != nil {
+	if msg.Text != "" {
+		if err := h.sms.Send(ctx, msg); err != nil {
 			return nil, err
 		}
 	}

@@ -132,8 +132,31 @@ type Readiness interface {
 // SMSSender delivers a text message. It fails with domain.ErrSMSRefused (param: the
 // provider's message) when the provider refuses, domain.ErrSMSUnavailable when it cannot be reached.
 type SMSSender interface {
-	Send(ctx context.Context, mobile, text string) error
+	Send(ctx context.Context, sms SMS) error
 }
+
+// SMS is one message to a mobile. Providers that send free text send Text; those that send
+// templates registered with the vendor (China's vendors) choose one by Kind and pass Code,
+// the template's only parameter.
+type SMS struct {
+	Mobile string // as answers show it: national for the default region, else E.164
+	Text   string
+	Kind   SMSKind
+	Code   string // "" in a notice
+}
+
+// SMSKind is what a message is: a code for a purpose (the purpose's name), or a notice.
+type SMSKind string
+
+// The notices; a code's kind is CodeFor(purpose).
+const (
+	NoticeRegistered    SMSKind = "notice_registered"     // a registration code asked for a registered number
+	NoticeUnknown       SMSKind = "notice_unknown"        // a login or reset code asked for a number without an account
+	NoticeMobileChanged SMSKind = "notice_mobile_changed" // to the old number of an account
+)
+
+// CodeFor is the kind of a message carrying a code for purpose.
+func CodeFor(purpose domain.Purpose) SMSKind { return SMSKind(purpose) }
 
 // AccessTokens issues and verifies the signed access tokens (JWT) of logged-in users.
 type AccessTokens interface {

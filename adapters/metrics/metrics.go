@@ -109,8 +109,8 @@ func (m *Metrics) ObserveSMS(provider string, next ports.SMSSender) *SMSSender {
 }
 
 // Send implements ports.SMSSender.
-func (s *SMSSender) Send(ctx context.Context, mobile, text string) error {
-	err := s.next.Send(ctx, mobile, text)
+func (s *SMSSender) Send(ctx context.Context, msg ports.SMS) error {
+	err := s.next.Send(ctx, msg)
 	outcome := "sent"
 	switch {
 	case errors.Is(err, domain.ErrSMSRefused):

@@ -21,11 +21,12 @@ func NewConsole(logger *slog.Logger) *Console {
 	return &Console{logger: logger}
 }
 
-// Send logs mobile and text. It fails only when ctx is already done, like a real provider would.
-func (c *Console) Send(ctx context.Context, mobile, text string) error {
+// Send logs the mobile and the text. It fails only when ctx is already done, like a real
+// provider would.
+func (c *Console) Send(ctx context.Context, msg ports.SMS) error {
 	if err := ctx.Err(); err != nil {
 		return unavailable(err)
 	}
-	c.logger.InfoContext(ctx, "SMS (console provider, not sent)", slog.String("mobile", mobile), slog.String("text", text))
+	c.logger.InfoContext(ctx, "SMS (console provider, not sent)", slog.String("mobile", msg.Mobile), slog.String("text", msg.Text))
 	return nil
 }

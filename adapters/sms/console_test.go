@@ -12,6 +12,7 @@ import (
 
 	"github.com/phoneauth/phoneauth/adapters/sms"
 	"github.com/phoneauth/phoneauth/domain"
+	"github.com/phoneauth/phoneauth/ports"
 )
 
 func TestConsoleLogsMobileAndTextAtInfo(t *testing.T) {
@@ -19,7 +20,7 @@ func TestConsoleLogsMobileAndTextAtInfo(t *testing.T) {
 	c := sms.NewConsole(slog.New(slog.NewJSONHandler(&buf, nil)))
 
 	text := "【Muxue Fresh Supermarket】Your verification code is 123456. If you did not request it, please ignore this message."
-	require.NoError(t, c.Send(context.Background(), "13800000000", text))
+	require.NoError(t, c.Send(context.Background(), ports.SMS{Mobile: "13800000000", Text: text}))
 
 	var line map[string]any
 	require.NoError(t, json.Unmarshal(buf.Bytes(), &line), "one JSON log line: %s", buf.String())
@@ -34,7 +35,7 @@ func TestConsoleRespectsCancellation(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 
-	err := c.Send(ctx, "13800000000", "code 123456")
+	err := c.Send(ctx, ports.SMS{Mobile: "13800000000", Text: "code 123456"})
 	require.ErrorIs(t, err, domain.ErrSMSUnavailable)
 	require.ErrorIs(t, err, context.Canceled)
 	assert.Empty(t, buf.String())

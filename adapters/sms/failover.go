@@ -27,10 +27,10 @@ func NewFailover(providers ...ports.SMSSender) *Failover {
 // overrule. A time-out that did deliver may lead to a second copy from the next provider,
 // but never to a second code, since the text is the same. When every provider is
 // unavailable, or ctx ends, the error is domain.ErrSMSUnavailable with every cause.
-func (f *Failover) Send(ctx context.Context, mobile, text string) error {
+func (f *Failover) Send(ctx context.Context, msg ports.SMS) error {
 	var causes []error
 	for _, p := range f.providers {
-		err := p.Send(ctx, mobile, text)
+		err := p.Send(ctx, msg)
 		if err == nil || errors.Is(err, domain.ErrSMSRefused) {
 			return err
 		}

@@ -18,7 +18,7 @@ var errFakeUnavailable = errors.New("fake SMS provider told to be unavailable")
 // It is safe for concurrent use.
 type Fake struct {
 	mu          sync.Mutex
-	outbox      []Message
+	outbox      []ports.SMS
 	refused     bool
 	refusal     string
 	unavailable bool
@@ -28,7 +28,7 @@ type Fake struct {
 func NewFake() *Fake { return &Fake{} }
 
 // Send records the message, or fails as the Fake was told to.
-func (f *Fake) Send(ctx context.Context, mobile, text string) error {
+func (f *Fake) Send(ctx context.Context, msg ports.SMS) error {
 	if err := ctx.Err(); err != nil {
 		return unavailable(err)
 	}
@@ -40,15 +40,15 @@ func (f *Fake) Send(ctx context.Context, mobile, text string) error {
 	case f.refused:
 		return domain.ErrSMSRefused.WithParam(f.refusal)
 	}
-	f.outbox = append(f.outbox, Message{Mobile: mobile, Text: text})
+	f.outbox = append(f.outbox, msg)
 	return nil
 }
 
 // Outbox returns a copy of the messages accepted so far, oldest first.
-func (f *Fake) Outbox() []Message {
+func (f *Fake) Outbox() []ports.SMS {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return append([]Message(nil), f.outbox...)
+	return append([]ports.SMS(nil), f.outbox...)
 }
 
 // Refuse makes every following Send fail with domain.ErrSMSRefused carrying msg.

@@ -11,33 +11,34 @@ import (
 
 	"github.com/phoneauth/phoneauth/adapters/sms"
 	"github.com/phoneauth/phoneauth/domain"
+	"github.com/phoneauth/phoneauth/ports"
 )
 
 func TestFakeStates(t *testing.T) {
 	ctx := context.Background()
 	f := sms.NewFake()
-	require.NoError(t, f.Send(ctx, "13800000000", "one"))
+	require.NoError(t, f.Send(ctx, ports.SMS{Mobile: "13800000000", Text: "one"}))
 
 	f.Refuse("号码格式错误")
-	err := f.Send(ctx, "13800000000", "two")
+	err := f.Send(ctx, ports.SMS{Mobile: "13800000000", Text: "two"})
 	require.ErrorIs(t, err, domain.ErrSMSRefused)
 	assert.Equal(t, "号码格式错误", paramOf(t, err))
 
 	f.Refuse("")
-	require.ErrorIs(t, f.Send(ctx, "13800000000", "two"), domain.ErrSMSRefused, "an empty reason still refuses")
+	require.ErrorIs(t, f.Send(ctx, ports.SMS{Mobile: "13800000000", Text: "two"}), domain.ErrSMSRefused, "an empty reason still refuses")
 
 	f.BeUnavailable()
-	require.ErrorIs(t, f.Send(ctx, "13800000000", "three"), domain.ErrSMSUnavailable)
+	require.ErrorIs(t, f.Send(ctx, ports.SMS{Mobile: "13800000000", Text: "three"}), domain.ErrSMSUnavailable)
 
 	f.Recover()
-	require.NoError(t, f.Send(ctx, "13800000001", "four"))
+	require.NoError(t, f.Send(ctx, ports.SMS{Mobile: "13800000001", Text: "four"}))
 
-	assert.Equal(t, []sms.Message{{"13800000000", "one"}, {"13800000001", "four"}}, f.Outbox())
+	assert.Equal(t, []ports.SMS{{Mobile: "13800000000", Text: "one"}, {Mobile: "13800000001", Text: "four"}}, f.Outbox())
 }
 
 func TestFakeOutboxIsACopy(t *testing.T) {
 	f := sms.NewFake()
-	require.NoError(t, f.Send(context.Background(), "13800000000", "one"))
+	require.NoError(t, f.Send(context.Background(), ports.SMS{Mobile: "13800000000", Text: "one"}))
 	out := f.Outbox()
 	out[0].Text = "changed"
 	assert.Equal(t, "one", f.Outbox()[0].Text)
@@ -48,7 +49,7 @@ func TestFakeIsSafeForConcurrentUse(t *testing.T) {
 	var wg sync.WaitGroup
 	for i := range 50 {
 		wg.Go(func() {
-			_ = f.Send(context.Background(), fmt.Sprintf("138%08d", i), "text")
+			_ = f.Send(context.Background(), ports.SMS{Mobile: fmt.Sprintf("138%08d", i), Text: "text"})
 			_ = f.Outbox()
 			if i%10 == 0 {
 				f.Recover()

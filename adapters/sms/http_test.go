@@ -37,7 +37,7 @@ func TestUnreachableVendorErrorsHideURLCredentials(t *testing.T) {
 		"yunpian": sms.NewYunpian(sms.YunpianConfig{URL: target, APIKey: "k"}),
 	} {
 		t.Run(name, func(t *testing.T) {
-			err := sender.Send(context.Background(), "13800000000", "text")
+			err := sender.Send(context.Background(), ports.SMS{Mobile: "13800000000", Text: "text"})
 			require.ErrorIs(t, err, domain.ErrSMSUnavailable)
 			require.Contains(t, err.Error(), "xxxxx@127.0.0.1")
 			for _, secret := range []string{"SECRET-KEY", "vendor-pass", "vendor-user"} {

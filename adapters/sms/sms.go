@@ -8,12 +8,6 @@ import (
 	"github.com/phoneauth/phoneauth/domain"
 )
 
-// Message is one text message as a provider was asked to deliver it.
-type Message struct {
-	Mobile string
-	Text   string
-}
-
 // unavailable marks err as the provider being unreachable, keeping err for logs.
 // Callers never pass the text or a key in err: error strings end up in logs.
 func unavailable(err error) error {

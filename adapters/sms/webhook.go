@@ -62,8 +62,8 @@ type webhookMessage struct {
 // Outcomes: 2xx is sent; 4xx is a refusal, carrying the body's "msg", "message" or
 // "detail" when it is JSON that has one; 5xx, any other status, a connection error or a
 // time-out is unavailability.
-func (w *Webhook) Send(ctx context.Context, mobile, text string) error {
-	body, err := json.Marshal(webhookMessage{Mobile: mobile, Text: text})
+func (w *Webhook) Send(ctx context.Context, msg ports.SMS) error {
+	body, err := json.Marshal(webhookMessage{Mobile: msg.Mobile, Text: msg.Text})
 	if err != nil {
 		return fmt.Errorf("webhook: %w", unavailable(err))
 	}

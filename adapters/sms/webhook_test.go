@@ -18,6 +18,7 @@ import (
 
 	"github.com/phoneauth/phoneauth/adapters/sms"
 	"github.com/phoneauth/phoneauth/domain"
+	"github.com/phoneauth/phoneauth/ports"
 )
 
 func TestWebhookPostsSignedJSON(t *testing.T) {
@@ -31,7 +32,7 @@ func TestWebhookPostsSignedJSON(t *testing.T) {
 	t.Cleanup(srv.Close)
 
 	wh := sms.NewWebhook(sms.WebhookConfig{URL: srv.URL + "/sms", Secret: "s3cret"})
-	require.NoError(t, wh.Send(context.Background(), "13800000000", "验证码 123456 & more"))
+	require.NoError(t, wh.Send(context.Background(), ports.SMS{Mobile: "13800000000", Text: "验证码 123456 & more"}))
 
 	assert.Equal(t, http.MethodPost, got.Method)
 	assert.Equal(t, "/sms", got.URL.Path)
@@ -101,7 +102,7 @@ func TestWebhookOutcomes(t *testing.T) {
 			}))
 			t.Cleanup(srv.Close)
 
-			err := sms.NewWebhook(sms.WebhookConfig{URL: srv.URL, Secret: "s"}).Send(context.Background(), "13800000000", "secret text 123456")
+			err := sms.NewWebhook(sms.WebhookConfig{URL: srv.URL, Secret: "s"}).Send(context.Background(), ports.SMS{Mobile: "13800000000", Text: "secret text 123456"})
 			if tc.wantErr == nil {
 				require.NoError(t, err)
 				return
@@ -128,13 +129,13 @@ func TestWebhookTimeoutAndConnectionErrorsAreUnavailable(t *testing.T) {
 
 	start := time.Now()
 	err := sms.NewWebhook(sms.WebhookConfig{URL: slow.URL, Secret: "s", Timeout: 50 * time.Millisecond}).
-		Send(context.Background(), "13800000000", "text")
+		Send(context.Background(), ports.SMS{Mobile: "13800000000", Text: "text"})
 	require.ErrorIs(t, err, domain.ErrSMSUnavailable)
 	require.ErrorIs(t, err, context.DeadlineExceeded)
 	assert.Less(t, time.Since(start), 5*time.Second)
 
 	closed := httptest.NewServer(http.NotFoundHandler())
 	closed.Close()
-	err = sms.NewWebhook(sms.WebhookConfig{URL: closed.URL, Secret: "s"}).Send(context.Background(), "13800000000", "text")
+	err = sms.NewWebhook(sms.WebhookConfig{URL: closed.URL, Secret: "s"}).Send(context.Background(), ports.SMS{Mobile: "13800000000", Text: "text"})
 	require.ErrorIs(t, err, domain.ErrSMSUnavailable)
 }

@@ -51,8 +51,8 @@ type yunpianAnswer struct {
 // Outcomes: a JSON answer with code 0 is sent; a JSON answer with another code and a msg
 // is a refusal carrying msg (YunPian sends those with HTTP 400); HTTP 5xx, any other answer,
 // a connection error or a time-out is unavailability.
-func (y *Yunpian) Send(ctx context.Context, mobile, text string) error {
-	form := url.Values{"apikey": {y.apiKey}, "mobile": {mobile}, "text": {text}}
+func (y *Yunpian) Send(ctx context.Context, msg ports.SMS) error {
+	form := url.Values{"apikey": {y.apiKey}, "mobile": {msg.Mobile}, "text": {msg.Text}}
 	ans, err := y.http.post(ctx, y.url, "application/x-www-form-urlencoded", []byte(form.Encode()), nil)
 	if err != nil {
 		return fmt.Errorf("yunpian: %w", err)

@@ -150,13 +150,13 @@ type slowSMS struct {
 	delay time.Duration
 }
 
-func (s slowSMS) Send(ctx context.Context, mobile, text string) error {
+func (s slowSMS) Send(ctx context.Context, msg ports.SMS) error {
 	select {
 	case <-time.After(s.delay):
 	case <-ctx.Done():
 		return ctx.Err()
 	}
-	return s.SMSSender.Send(ctx, mobile, text)
+	return s.SMSSender.Send(ctx, msg)
 }
 
 // With a vendor that takes 150 ms, a code request for a number that gets a text (one with

@@ -9,17 +9,22 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/phoneauth/phoneauth/adapters/sms"
 	"github.com/phoneauth/phoneauth/domain"
 	"github.com/phoneauth/phoneauth/ports"
 )
+
+// Message is one text message as a provider or its vendor received it.
+type Message struct {
+	Mobile string
+	Text   string
+}
 
 // SMSHarness is an SMS provider under test with a view of, and control over, what stands
 // behind it (itself for a fake, a local fake vendor for an HTTP provider).
 type SMSHarness struct {
 	Sender ports.SMSSender
 	// Delivered returns the messages the provider or its vendor accepted, decoded, in order.
-	Delivered func() []sms.Message
+	Delivered func() []Message
 	// Refuse makes every following message be refused with msg as the vendor's message.
 	// Nil for a provider that cannot refuse; the refusal checks are then skipped.
 	Refuse func(msg string)
@@ -44,11 +49,11 @@ func testDeliversEachMessageOnceExactly(t *testing.T, newHarness func(t *testing
 	t.Parallel()
 	texts := smsTexts()
 	h := newHarness(t)
-	var want []sms.Message
+	var want []Message
 	for i, text := range texts {
 		mobile := fmt.Sprintf("1380000%04d", i)
-		require.NoError(t, h.Sender.Send(context.Background(), mobile, text))
-		want = append(want, sms.Message{Mobile: mobile, Text: text})
+		require.NoError(t, h.Sender.Send(context.Background(), ports.SMS{Mobile: mobile, Text: text}))
+		want = append(want, Message{Mobile: mobile, Text: text})
 	}
 	assert.Equal(t, want, h.Delivered())
 }
@@ -58,12 +63,14 @@ func testConcurrentSendsAreEachDeliveredOnce(t *testing.T, newHarness func(t *te
 	texts := smsTexts()
 	h := newHarness(t)
 	const n = 20
-	var want []sms.Message
+	var want []Message
 	var wg sync.WaitGroup
 	for i := range n {
-		m := sms.Message{Mobile: fmt.Sprintf("1390000%04d", i), Text: texts[i%len(texts)]}
+		m := Message{Mobile: fmt.Sprintf("1390000%04d", i), Text: texts[i%len(texts)]}
 		want = append(want, m)
-		wg.Go(func() { assert.NoError(t, h.Sender.Send(context.Background(), m.Mobile, m.Text)) })
+		wg.Go(func() {
+			assert.NoError(t, h.Sender.Send(context.Background(), ports.SMS{Mobile: m.Mobile, Text: m.Text}))
+		})
 	}
 	wg.Wait()
 	assert.ElementsMatch(t, want, h.Delivered())
@@ -78,7 +85,7 @@ func testRefusalCarriesTheVendorMessage(t *testing.T, newHarness func(t *testing
 	}
 	const reason = "参数 mobile 格式不正确 & more"
 	h.Refuse(reason)
-	err := h.Sender.Send(context.Background(), "13800000000", texts[0])
+	err := h.Sender.Send(context.Background(), ports.SMS{Mobile: "13800000000", Text: texts[0]})
 	require.ErrorIs(t, err, domain.ErrSMSRefused)
 	assert.NotErrorIs(t, err, domain.ErrSMSUnavailable)
 	var de *domain.Error
@@ -96,7 +103,7 @@ func testUnavailabilityDeliversNothing(t *testing.T, newHarness func(t *testing.
 		t.Skip("this provider cannot be unavailable")
 	}
 	h.BeUnavailable()
-	err := h.Sender.Send(context.Background(), "13800000000", texts[1])
+	err := h.Sender.Send(context.Background(), ports.SMS{Mobile: "13800000000", Text: texts[1]})
 	require.ErrorIs(t, err, domain.ErrSMSUnavailable)
 	assert.NotErrorIs(t, err, domain.ErrSMSRefused)
 	assert.NotContains(t, err.Error(), smsCode, "errors end up in logs")
@@ -109,7 +116,7 @@ func testCancelledContextSendsNothing(t *testing.T, newHarness func(t *testing.T
 	h := newHarness(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	err := h.Sender.Send(ctx, "13800000000", texts[0])
+	err := h.Sender.Send(ctx, ports.SMS{Mobile: "13800000000", Text: texts[0]})
 	require.ErrorIs(t, err, domain.ErrSMSUnavailable)
 	require.ErrorIs(t, err, context.Canceled)
 	assert.Empty(t, h.Delivered())

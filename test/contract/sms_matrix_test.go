@@ -21,6 +21,7 @@ import (
 
 	"github.com/phoneauth/phoneauth/adapters/sms"
 	"github.com/phoneauth/phoneauth/domain"
+	"github.com/phoneauth/phoneauth/ports"
 	"github.com/phoneauth/phoneauth/test/contract"
 	"github.com/phoneauth/phoneauth/test/harness"
 )
@@ -34,12 +35,19 @@ func TestSMSSender(t *testing.T) {
 			var log harness.SyncBuffer
 			return contract.SMSHarness{
 				Sender:    sms.NewConsole(slog.New(slog.NewJSONHandler(&log, nil))),
-				Delivered: func() []sms.Message { return consoleMessages(t, log.String()) },
+				Delivered: func() []contract.Message { return consoleMessages(t, log.String()) },
 			}
 		},
 		"fake": func(t *testing.T) contract.SMSHarness {
 			f := sms.NewFake()
-			return contract.SMSHarness{Sender: f, Delivered: f.Outbox, Refuse: f.Refuse, BeUnavailable: f.BeUnavailable}
+			delivered := func() []contract.Message {
+				var out []contract.Message
+				for _, m := range f.Outbox() {
+					out = append(out, contract.Message{Mobile: m.Mobile, Text: m.Text})
+				}
+				return out
+			}
+			return contract.SMSHarness{Sender: f, Delivered: delivered, Refuse: f.Refuse, BeUnavailable: f.BeUnavailable}
 		},
 		"yunpian": func(t *testing.T) contract.SMSHarness {
 			v := newFakeYunpian(t)
@@ -55,7 +63,7 @@ func TestSMSSender(t *testing.T) {
 			yp.beUnavailable()
 			return contract.SMSHarness{
 				Sender:    sms.NewFailover(yp.sender(time.Second), wh.sender()),
-				Delivered: func() []sms.Message { return append(yp.delivered(), wh.delivered()...) },
+				Delivered: func() []contract.Message { return append(yp.delivered(), wh.delivered()...) },
 				Refuse:    yp.refuse,
 				BeUnavailable: func() {
 					yp.beUnavailable()
@@ -76,16 +84,16 @@ func TestFailoverDeliversThroughTheWebhookWhenYunpianIsDown(t *testing.T) {
 	yp, wh := newFakeYunpian(t), newFakeWebhook(t)
 	yp.beUnavailable()
 
-	require.NoError(t, sms.NewFailover(yp.sender(time.Second), wh.sender()).Send(context.Background(), "13800000000", "code 123456"))
+	require.NoError(t, sms.NewFailover(yp.sender(time.Second), wh.sender()).Send(context.Background(), ports.SMS{Mobile: "13800000000", Text: "code 123456"}))
 	assert.Len(t, yp.received(), 1, "YunPian was tried first")
-	assert.Equal(t, []sms.Message{{Mobile: "13800000000", Text: "code 123456"}}, wh.delivered())
+	assert.Equal(t, []contract.Message{{Mobile: "13800000000", Text: "code 123456"}}, wh.delivered())
 }
 
 func TestFailoverNeverPassesARefusalOn(t *testing.T) {
 	yp, wh := newFakeYunpian(t), newFakeWebhook(t)
 	yp.refuse("手机号码格式错误")
 
-	err := sms.NewFailover(yp.sender(time.Second), wh.sender()).Send(context.Background(), "13800000000", "code 123456")
+	err := sms.NewFailover(yp.sender(time.Second), wh.sender()).Send(context.Background(), ports.SMS{Mobile: "13800000000", Text: "code 123456"})
 	require.ErrorIs(t, err, domain.ErrSMSRefused)
 	assert.Empty(t, wh.received(), "the webhook was never called")
 }
@@ -103,7 +111,7 @@ func TestYunpianTimeoutIsUnavailable(t *testing.T) {
 
 	y := sms.NewYunpian(sms.YunpianConfig{APIKey: "key-0123456789", URL: srv.URL + yunpianPath, Timeout: 100 * time.Millisecond})
 	start := time.Now()
-	err := y.Send(context.Background(), "13800000000", "code 123456")
+	err := y.Send(context.Background(), ports.SMS{Mobile: "13800000000", Text: "code 123456"})
 	require.ErrorIs(t, err, domain.ErrSMSUnavailable)
 	require.ErrorIs(t, err, context.DeadlineExceeded)
 	assert.Less(t, time.Since(start), 5*time.Second, "the time-out, not the server, ended the request")
@@ -142,7 +150,7 @@ func TestYunpianAnswers(t *testing.T) {
 			t.Cleanup(srv.Close)
 
 			err := sms.NewYunpian(sms.YunpianConfig{APIKey: "key-0123456789", URL: srv.URL + yunpianPath}).
-				Send(context.Background(), "13800000000", "code 123456")
+				Send(context.Background(), ports.SMS{Mobile: "13800000000", Text: "code 123456"})
 			if tc.want == nil {
 				require.NoError(t, err)
 				return
@@ -162,14 +170,14 @@ func TestYunpianConnectionErrorIsUnavailable(t *testing.T) {
 	srv := httptest.NewServer(http.NotFoundHandler())
 	srv.Close()
 	err := sms.NewYunpian(sms.YunpianConfig{APIKey: "key-0123456789", URL: srv.URL + yunpianPath}).
-		Send(context.Background(), "13800000000", "code 123456")
+		Send(context.Background(), ports.SMS{Mobile: "13800000000", Text: "code 123456"})
 	require.ErrorIs(t, err, domain.ErrSMSUnavailable)
 	assertNoSecrets(t, err, "key-0123456789", "123456")
 }
 
 func TestYunpianSendsTheAPIKeyOnlyInTheBody(t *testing.T) {
 	v := newFakeYunpian(t)
-	require.NoError(t, v.sender(time.Second).Send(context.Background(), "13800000000", "code 123456"))
+	require.NoError(t, v.sender(time.Second).Send(context.Background(), ports.SMS{Mobile: "13800000000", Text: "code 123456"}))
 
 	reqs := v.received()
 	require.Len(t, reqs, 1)
@@ -216,7 +224,7 @@ type fakeVendor struct {
 	mode     vendorMode
 	refusal  string
 	requests []request
-	accepted []sms.Message
+	accepted []contract.Message
 }
 
 func (v *fakeVendor) record(t *testing.T, r *http.Request) (request, vendorMode, string) {
@@ -231,13 +239,13 @@ func (v *fakeVendor) record(t *testing.T, r *http.Request) (request, vendorMode,
 	return req, v.mode, v.refusal
 }
 
-func (v *fakeVendor) accept(m sms.Message) {
+func (v *fakeVendor) accept(m contract.Message) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	v.accepted = append(v.accepted, m)
 }
 
-func (v *fakeVendor) delivered() []sms.Message {
+func (v *fakeVendor) delivered() []contract.Message {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	return slices.Clone(v.accepted)
@@ -293,7 +301,7 @@ func newFakeYunpian(t *testing.T) *fakeYunpian {
 			w.WriteHeader(http.StatusBadRequest)
 			writeJSON(t, w, map[string]any{"http_status_code": 400, "code": 2, "msg": refusal, "detail": "参数 mobile 格式不正确"})
 		default:
-			v.accept(sms.Message{Mobile: form.Get("mobile"), Text: form.Get("text")})
+			v.accept(contract.Message{Mobile: form.Get("mobile"), Text: form.Get("text")})
 			writeJSON(t, w, map[string]any{"code": 0, "msg": "发送成功", "count": 1, "fee": 0.05, "unit": "RMB", "mobile": form.Get("mobile"), "sid": 123})
 		}
 	}))
@@ -333,7 +341,7 @@ func newFakeWebhook(t *testing.T) *fakeWebhook {
 			w.WriteHeader(http.StatusUnprocessableEntity)
 			writeJSON(t, w, map[string]string{"detail": refusal})
 		default:
-			v.accept(sms.Message{Mobile: m.Mobile, Text: m.Text})
+			v.accept(contract.Message{Mobile: m.Mobile, Text: m.Text})
 			writeJSON(t, w, map[string]bool{"ok": true})
 		}
 	}))
@@ -352,13 +360,13 @@ func writeJSON(t *testing.T, w io.Writer, v any) {
 }
 
 // consoleMessages reads the messages back from the console provider's JSON log lines.
-func consoleMessages(t *testing.T, log string) []sms.Message {
-	var out []sms.Message
+func consoleMessages(t *testing.T, log string) []contract.Message {
+	var out []contract.Message
 	dec := json.NewDecoder(strings.NewReader(log))
 	for dec.More() {
 		var line struct{ Mobile, Text string }
 		require.NoError(t, dec.Decode(&line))
-		out = append(out, sms.Message{Mobile: line.Mobile, Text: line.Text})
+		out = append(out, contract.Message{Mobile: line.Mobile, Text: line.Text})
 	}
 	return out
 }
