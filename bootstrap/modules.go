@@ -234,9 +234,15 @@ func migrateOnStart(ctx context.Context, cfg Config, served *bun.DB, logger *slo
 	return migrateStore(ctx, cfg, db, logger)
 }
 
-// smsModule builds the configured providers, wrapped in failover when there are several.
+// receiptReaders read the delivery receipts of the configured providers that have them,
+// by provider name (see httpapi.Config.Receipts).
+type receiptReaders map[string]httpapi.ReceiptReader
+
+// smsModule builds the configured providers, wrapped in failover when there are several,
+// and the readers of their delivery receipts.
 func smsModule(cfg Config) fx.Option {
-	return fx.Module("sms", fx.Provide(func(logger *slog.Logger, m *metrics.Metrics) ports.SMSSender {
+	return fx.Module("sms", fx.Provide(func(logger *slog.Logger, m *metrics.Metrics) (ports.SMSSender, receiptReaders) {
+		receipts := receiptReaders{}
 		senders := make([]ports.SMSSender, 0, len(cfg.SMSProviders))
 		for _, name := range cfg.SMSProviders {
 			var sender ports.SMSSender
@@ -252,10 +258,10 @@ func smsModule(cfg Config) fx.Option {
 			senders = append(senders, m.ObserveSMS(name, sender))
 		}
 		if len(senders) == 1 {
-			return senders[0]
+			return senders[0], receipts
 		}
 		logger.Info("SMS failover", "providers", strings.Join(cfg.SMSProviders, ","))
-		return sms.NewFailover(senders...)
+		return sms.NewFailover(senders...), receipts
 	}))
 }
 
@@ -274,7 +280,8 @@ var HTTPModule = fx.Module("http", fx.Provide(func(cfg Config, d httpDeps) (*fib
 		Metrics: metricsHandler, IPv6LimitPrefix: cfg.IPv6LimitPrefix, RequestTimeout: cfg.RequestTimeout,
 		CaptchaRoutes: captchaRoutes(cfg),
 		Display:       plan.Display,
-	}, httpapi.Deps{App: d.App, Keys: d.Keys, Readiness: d.Readiness, Observer: d.Metrics, Logger: d.Logger})
+		Receipts:      d.Receipts,
+	}, httpapi.Deps{App: d.App, Keys: d.Keys, Readiness: d.Readiness, Observer: d.Metrics, Deliveries: d.Metrics, Logger: d.Logger})
 	if err := httpapi.CheckCaptchaRoutes(app, captchaRoutes(cfg)); err != nil {
 		return nil, fmt.Errorf("CAPTCHA_ROUTES %w", err)
 	}
@@ -288,6 +295,7 @@ type httpDeps struct {
 	Readiness ports.Readiness
 	Metrics   *metrics.Metrics
 	Logger    *slog.Logger
+	Receipts  receiptReaders
 }
 
 // ServerModule listens on HTTP_ADDR (and METRICS_ADDR when set) when the app starts, and

@@ -30,6 +30,9 @@ type Config struct {
 	CaptchaRoutes []string
 	// Display shows a stored (E.164) number in answers; nil shows it as stored.
 	Display func(stored string) string
+	// Receipts read the delivery receipts of the SMS providers that have them, by provider
+	// name, served at POST /sms/receipts/{provider}/.
+	Receipts map[string]ReceiptReader
 }
 
 // DefaultIPv6LimitPrefix makes a /64, the subnet one IPv6 subscriber gets at least, one client.
@@ -41,7 +44,9 @@ type Deps struct {
 	Keys      ports.KeySet
 	Readiness ports.Readiness
 	Observer  RequestObserver
-	Logger    *slog.Logger
+	// Deliveries counts what delivery receipts report.
+	Deliveries DeliveryObserver
+	Logger     *slog.Logger
 }
 
 // bodyLimit bounds request bodies: every request of this API fits in a few hundred bytes.
@@ -101,6 +106,10 @@ func NewApp(cfg Config, deps Deps) *fiber.App {
 		fiber.MethodPut:    h.authenticated(h.updateProfile),
 		fiber.MethodDelete: h.authenticated(h.deleteAccount),
 	})
+	warn := func(c *fiber.Ctx, msg string, args ...any) {
+		deps.Logger.Warn(msg, append([]any{"request_id", requestID(c)}, args...)...)
+	}
+	route(app, "/sms/receipts/:provider/", map[string]fiber.Handler{fiber.MethodPost: receipts(cfg.Receipts, deps.Deliveries, warn)})
 	route(app, "/.well-known/jwks.json", map[string]fiber.Handler{fiber.MethodGet: jwks(deps.Keys)})
 	route(app, "/openapi.json", map[string]fiber.Handler{fiber.MethodGet: serveOpenAPI})
 	route(app, "/healthz", map[string]fiber.Handler{fiber.MethodGet: health})

@@ -84,6 +84,7 @@ var catalog = map[string]map[string]string{
 	slugHeadersTooLarge:    {langEN: "Request header fields too large.", langZhHans: "请求头字段过大。"},
 	slugServerError:        {langEN: "A server error occurred.", langZhHans: "服务器出现了错误。"},
 	slugClientClosed:       {langEN: "Client closed the request.", langZhHans: "客户端已关闭请求。"},
+	slugReceiptRefused:     {langEN: "Not a delivery receipt of this provider.", langZhHans: "不是该服务商的送达回执。"},
 }
 
 // message renders slug in lang with param substituted. An unknown slug renders as the

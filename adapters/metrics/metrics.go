@@ -31,6 +31,7 @@ type Metrics struct {
 	codes        *prometheus.CounterVec
 	logins       *prometheus.CounterVec
 	smsSends     *prometheus.CounterVec
+	deliveries   *prometheus.CounterVec
 	passwordHash *prometheus.HistogramVec
 }
 
@@ -57,12 +58,15 @@ func New() *Metrics {
 		smsSends: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "phoneauth_sms_sends_total", Help: "SMS sends by provider and outcome (sent, refused, unavailable).",
 		}, []string{"provider", "outcome"}),
+		deliveries: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "phoneauth_sms_delivery_total", Help: "What SMS vendors' delivery receipts reported, by provider and status (delivered, failed, sent).",
+		}, []string{"provider", "status"}),
 		passwordHash: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name: "phoneauth_password_hash_seconds", Help: "Time to hash or verify a password.",
 			Buckets: []float64{.005, .01, .02, .03, .05, .075, .1, .25, .5, 1},
 		}, []string{"op"}),
 	}
-	m.registry.MustRegister(m.requests, m.latency, m.refusals, m.codes, m.logins, m.smsSends, m.passwordHash,
+	m.registry.MustRegister(m.requests, m.latency, m.refusals, m.codes, m.logins, m.smsSends, m.deliveries, m.passwordHash,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -87,6 +91,11 @@ func (m *Metrics) Code(event domain.CodeEvent) { m.codes.WithLabelValues(string(
 
 // Login implements ports.Observer.
 func (m *Metrics) Login(outcome domain.LoginOutcome) { m.logins.WithLabelValues(string(outcome)).Inc() }
+
+// Delivery counts one status a vendor's delivery receipt reported.
+func (m *Metrics) Delivery(provider string, status domain.DeliveryStatus) {
+	m.deliveries.WithLabelValues(provider, string(status)).Inc()
+}
 
 // Request counts one HTTP request and its duration.
 func (m *Metrics) Request(route, method string, status int, elapsed time.Duration) {

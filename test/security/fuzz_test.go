@@ -16,7 +16,7 @@ import (
 // fuzzPaths are every route, and one unknown path.
 var fuzzPaths = []string{
 	"/code/", "/users/", "/login/", "/jwt-auth/", "/login/code/", "/api-token-auth/", "/token/refresh/", "/logout/",
-	"/users/password/", "/users/password/reset/", "/users/mobile/", "/users/1/", "/.well-known/jwks.json", "/openapi.json", "/healthz", "/readyz",
+	"/users/password/", "/users/password/reset/", "/users/mobile/", "/users/1/", "/sms/receipts/console/", "/.well-known/jwks.json", "/openapi.json", "/healthz", "/readyz",
 	"/metrics", "/nowhere/",
 }
 
