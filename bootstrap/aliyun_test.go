@@ -1,14 +1,20 @@
 package bootstrap
 
 import (
+	"context"
 	"io"
 	"log/slog"
 	"maps"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 	"go.uber.org/fx"
 
+	"github.com/phoneauth/phoneauth/adapters/metrics"
 	"github.com/phoneauth/phoneauth/adapters/sms"
 	"github.com/phoneauth/phoneauth/domain"
 	"github.com/phoneauth/phoneauth/ports"
@@ -113,4 +119,42 @@ func TestWiringAliyunProfiles(t *testing.T) {
 			require.NoError(t, fx.ValidateApp(Options(cfg, logger), ServerModule))
 		})
 	}
+}
+
+// The sms module builds Aliyun from the configuration: its endpoint, key, sign name and
+// templates, and SMS_TIMEOUT.
+func TestSMSModuleSendsThroughAliyun(t *testing.T) {
+	forms := make(chan url.Values, 1)
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_ = r.ParseForm()
+		if r.PostForm.Get("PhoneNumbers") == "13900000000" { // hangs past SMS_TIMEOUT
+			select {
+			case <-release:
+			case <-r.Context().Done():
+			}
+			return
+		}
+		forms <- r.PostForm
+		_, _ = io.WriteString(w, `{"Code":"OK","Message":"OK","RequestId":"1","BizId":"2"}`)
+	}))
+	t.Cleanup(srv.Close)
+	t.Cleanup(func() { close(release) })
+	cfg, err := LoadConfig(lookupFrom(aliyunEnv(map[string]string{"ALIYUN_URL": srv.URL + "/", "SMS_TIMEOUT": "200ms",
+		"ALIYUN_TEMPLATE_LOGIN": "SMS_201"})))
+	require.NoError(t, err)
+
+	var sender ports.SMSSender
+	app := fx.New(fx.NopLogger, smsModule(cfg), fx.Supply(slog.New(slog.NewTextHandler(io.Discard, nil)), metrics.New()), fx.Populate(&sender))
+	require.NoError(t, app.Err())
+	require.NoError(t, sender.Send(context.Background(), ports.SMS{Mobile: "13800000000", Kind: ports.CodeFor(domain.PurposeLogin), Code: "123456"}))
+	f := <-forms
+	require.Equal(t, "LTAI5tExampleKeyId", f.Get("AccessKeyId"))
+	require.Equal(t, "慕学生鲜", f.Get("SignName"))
+	require.Equal(t, "SMS_201", f.Get("TemplateCode"))
+
+	start := time.Now()
+	err = sender.Send(context.Background(), ports.SMS{Mobile: "13900000000", Kind: ports.CodeFor(domain.PurposeLogin), Code: "123456"})
+	require.ErrorIs(t, err, context.DeadlineExceeded)
+	require.Less(t, time.Since(start), 3*time.Second, "SMS_TIMEOUT bounds the request")
 }
