@@ -46,6 +46,7 @@ type Config struct {
 	YunpianAPIKey      string
 	YunpianURL         string
 	SMSWebhookURL      string
+	Aliyun             sms.AliyunConfig // ALIYUN_*; the time-out is SMSTimeout
 	SMSWebhookSecret   string
 	SMSTimeout         time.Duration
 	SMSTemplate        string
@@ -111,6 +112,7 @@ const (
 	ProviderConsole = "console"
 	ProviderYunpian = "yunpian"
 	ProviderWebhook = "webhook"
+	ProviderAliyun  = "aliyun"
 )
 
 // minJWTSecret is the shortest JWT_SECRET accepted, in bytes: HS256 tokens and code hashes
@@ -200,6 +202,7 @@ func LoadConfig(lookup func(string) (string, bool)) (Config, error) {
 			}
 		}
 	}
+	r.aliyun(&cfg)
 	if slices.Contains(cfg.SMSProviders, ProviderYunpian) && cfg.YunpianAPIKey == "" {
 		r.fail("YUNPIAN_API_KEY", "is required when SMS_PROVIDER includes yunpian")
 	}
@@ -310,8 +313,8 @@ func (r *reader) providers(name, def string) []string {
 	for _, p := range strings.Split(r.raw(name, def), ",") {
 		p = strings.ToLower(strings.TrimSpace(p))
 		switch {
-		case p != ProviderConsole && p != ProviderYunpian && p != ProviderWebhook:
-			r.fail(name, "has unknown provider %q (want console, yunpian or webhook, comma-separated for failover)", p)
+		case p != ProviderConsole && p != ProviderYunpian && p != ProviderWebhook && p != ProviderAliyun:
+			r.fail(name, "has unknown provider %q (want console, yunpian, webhook or aliyun, comma-separated for failover)", p)
 		case slices.Contains(out, p):
 			r.fail(name, "names %q twice", p)
 		}

@@ -254,6 +254,10 @@ func smsModule(cfg Config) fx.Option {
 				sender = sms.NewYunpian(sms.YunpianConfig{APIKey: cfg.YunpianAPIKey, URL: cfg.YunpianURL, Timeout: cfg.SMSTimeout})
 			case ProviderWebhook:
 				sender = sms.NewWebhook(sms.WebhookConfig{URL: cfg.SMSWebhookURL, Secret: cfg.SMSWebhookSecret, Timeout: cfg.SMSTimeout})
+			case ProviderAliyun:
+				aliyun := cfg.Aliyun
+				aliyun.Timeout = cfg.SMSTimeout
+				sender = sms.NewAliyun(aliyun)
 			}
 			senders = append(senders, m.ObserveSMS(name, sender))
 		}

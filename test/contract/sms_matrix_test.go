@@ -53,6 +53,7 @@ func TestSMSSender(t *testing.T) {
 			v := newFakeYunpian(t)
 			return contract.SMSHarness{Sender: v.sender(time.Second), Delivered: v.delivered, Refuse: v.refuse, BeUnavailable: v.beUnavailable}
 		},
+		"aliyun": aliyunHarness,
 		"webhook": func(t *testing.T) contract.SMSHarness {
 			v := newFakeWebhook(t)
 			return contract.SMSHarness{Sender: v.sender(), Delivered: v.delivered, Refuse: v.refuse, BeUnavailable: v.beUnavailable}
