@@ -255,9 +255,10 @@ func smsModule(cfg Config) fx.Option {
 			case ProviderWebhook:
 				sender = sms.NewWebhook(sms.WebhookConfig{URL: cfg.SMSWebhookURL, Secret: cfg.SMSWebhookSecret, Timeout: cfg.SMSTimeout})
 			case ProviderAliyun:
-				aliyun := cfg.Aliyun
-				aliyun.Timeout = cfg.SMSTimeout
-				sender = sms.NewAliyun(aliyun)
+				aliyunCfg := cfg.Aliyun
+				aliyunCfg.Timeout = cfg.SMSTimeout
+				aliyun := sms.NewAliyun(aliyunCfg)
+				sender, receipts[name] = aliyun, aliyun.ReadReceipt
 			}
 			senders = append(senders, m.ObserveSMS(name, sender))
 		}
