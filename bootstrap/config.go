@@ -47,6 +47,7 @@ type Config struct {
 	YunpianURL         string
 	SMSWebhookURL      string
 	SMSWebhookSecret   string
+	Tencent            TencentConfig
 	SMSTimeout         time.Duration
 	SMSTemplate        string
 	SMSOrigin          string // "" adds no origin-bound line
@@ -200,6 +201,8 @@ func LoadConfig(lookup func(string) (string, bool)) (Config, error) {
 			}
 		}
 	}
+	cfg.Tencent = r.tencent(cfg.SMSProviders)
+	r.tencentNotices(cfg)
 	if slices.Contains(cfg.SMSProviders, ProviderYunpian) && cfg.YunpianAPIKey == "" {
 		r.fail("YUNPIAN_API_KEY", "is required when SMS_PROVIDER includes yunpian")
 	}
@@ -310,8 +313,8 @@ func (r *reader) providers(name, def string) []string {
 	for _, p := range strings.Split(r.raw(name, def), ",") {
 		p = strings.ToLower(strings.TrimSpace(p))
 		switch {
-		case p != ProviderConsole && p != ProviderYunpian && p != ProviderWebhook:
-			r.fail(name, "has unknown provider %q (want console, yunpian or webhook, comma-separated for failover)", p)
+		case p != ProviderConsole && p != ProviderYunpian && p != ProviderWebhook && p != ProviderTencent:
+			r.fail(name, "has unknown provider %q (want console, yunpian, webhook or tencent, comma-separated for failover)", p)
 		case slices.Contains(out, p):
 			r.fail(name, "names %q twice", p)
 		}

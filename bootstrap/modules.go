@@ -248,6 +248,8 @@ func smsModule(cfg Config) fx.Option {
 				sender = sms.NewYunpian(sms.YunpianConfig{APIKey: cfg.YunpianAPIKey, URL: cfg.YunpianURL, Timeout: cfg.SMSTimeout})
 			case ProviderWebhook:
 				sender = sms.NewWebhook(sms.WebhookConfig{URL: cfg.SMSWebhookURL, Secret: cfg.SMSWebhookSecret, Timeout: cfg.SMSTimeout})
+			case ProviderTencent:
+				sender = tencentSender(cfg)
 			}
 			senders = append(senders, m.ObserveSMS(name, sender))
 		}
