@@ -193,7 +193,7 @@ func (t *Tencent) Send(ctx context.Context, msg ports.SMS) error {
 		status = &a.Response.SendStatusSet[0]
 	}
 	switch {
-	case status.Code == tencentOK && a.Response.Error == nil && ans.status/100 == 2:
+	case status.Code == tencentOK && ans.status/100 == 2:
 		return nil
 	case tencentRefusals[status.Code]:
 		if status.Message == "" {
