@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"maps"
 	"net/http"
 	"net/http/httptest"
@@ -13,6 +14,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"go.uber.org/fx"
+
+	"github.com/phoneauth/phoneauth/adapters/metrics"
 	"github.com/phoneauth/phoneauth/domain"
 	"github.com/phoneauth/phoneauth/ports"
 )
@@ -123,4 +127,32 @@ func TestTencentSenderSendsE164ByTheDefaultRegion(t *testing.T) {
 		require.NoError(t, tencentSender(cfg).Send(context.Background(), ports.SMS{Mobile: mobile, Code: "123456"}))
 	}
 	assert.ElementsMatch(t, [][]string{{"+8613800138000"}, {"+85251234567"}}, [][]string{<-got, <-got})
+}
+
+// SMS_PROVIDER=tencent wires the Tencent provider, with SMS_TIMEOUT.
+func TestSMSModuleSendsThroughTencentWithinSMSTimeout(t *testing.T) {
+	release := make(chan struct{})
+	hits := make(chan string, 1)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits <- r.Header.Get("X-TC-Action")
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	t.Cleanup(srv.Close)
+	t.Cleanup(func() { close(release) })
+	cfg, err := LoadConfig(lookupFrom(tencentEnv(map[string]string{"TENCENT_URL": srv.URL, "SMS_TIMEOUT": "100ms"})))
+	require.NoError(t, err)
+
+	var sender ports.SMSSender
+	app := fx.New(fx.NopLogger, smsModule(cfg),
+		fx.Supply(slog.New(slog.NewTextHandler(io.Discard, nil)), metrics.New()), fx.Populate(&sender))
+	require.NoError(t, app.Err())
+	start := time.Now()
+	err = sender.Send(context.Background(), ports.SMS{Mobile: "13800138000", Code: "123456"})
+	require.ErrorIs(t, err, domain.ErrSMSUnavailable)
+	require.ErrorIs(t, err, context.DeadlineExceeded)
+	assert.Less(t, time.Since(start), 3*time.Second, "SMS_TIMEOUT, not the 10 s default, ended the request")
+	assert.Equal(t, "SendSms", <-hits)
 }
