@@ -12,8 +12,9 @@ import (
 // aliyunTemplateCode is how Aliyun names a template: SMS_ and digits, e.g. SMS_71390007.
 var aliyunTemplateCode = regexp.MustCompile(`^SMS_[0-9]+$`)
 
-// minReceiptToken is the shortest ALIYUN_RECEIPT_TOKEN accepted: whoever guesses it can
-// forge delivery receipts.
+// minReceiptToken is the shortest receipt token (ALIYUN_RECEIPT_TOKEN,
+// TENCENT_RECEIPT_TOKEN) accepted: for vendors that sign nothing, it is all that tells their
+// receipts from forged ones.
 const minReceiptToken = 16
 
 // aliyun reads the ALIYUN_* variables into cfg.Aliyun, the request time-out aside (SMS_TIMEOUT).

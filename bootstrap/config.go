@@ -48,6 +48,7 @@ type Config struct {
 	SMSWebhookURL      string
 	Aliyun             sms.AliyunConfig // ALIYUN_*; the time-out is SMSTimeout
 	SMSWebhookSecret   string
+	Tencent            TencentConfig
 	SMSTimeout         time.Duration
 	SMSTemplate        string
 	SMSOrigin          string // "" adds no origin-bound line
@@ -203,6 +204,8 @@ func LoadConfig(lookup func(string) (string, bool)) (Config, error) {
 		}
 	}
 	r.aliyun(&cfg)
+	cfg.Tencent = r.tencent(cfg.SMSProviders)
+	r.tencentNotices(cfg)
 	if slices.Contains(cfg.SMSProviders, ProviderYunpian) && cfg.YunpianAPIKey == "" {
 		r.fail("YUNPIAN_API_KEY", "is required when SMS_PROVIDER includes yunpian")
 	}
@@ -313,8 +316,8 @@ func (r *reader) providers(name, def string) []string {
 	for _, p := range strings.Split(r.raw(name, def), ",") {
 		p = strings.ToLower(strings.TrimSpace(p))
 		switch {
-		case p != ProviderConsole && p != ProviderYunpian && p != ProviderWebhook && p != ProviderAliyun:
-			r.fail(name, "has unknown provider %q (want console, yunpian, webhook or aliyun, comma-separated for failover)", p)
+		case p != ProviderConsole && p != ProviderYunpian && p != ProviderWebhook && p != ProviderAliyun && p != ProviderTencent:
+			r.fail(name, "has unknown provider %q (want console, yunpian, webhook, aliyun or tencent, comma-separated for failover)", p)
 		case slices.Contains(out, p):
 			r.fail(name, "names %q twice", p)
 		}

@@ -259,6 +259,9 @@ func smsModule(cfg Config) fx.Option {
 				aliyunCfg.Timeout = cfg.SMSTimeout
 				aliyun := sms.NewAliyun(aliyunCfg)
 				sender, receipts[name] = aliyun, aliyun.ReadReceipt
+			case ProviderTencent:
+				tencent := tencentSender(cfg)
+				sender, receipts[name] = tencent, tencent.ReadReceipt
 			}
 			senders = append(senders, m.ObserveSMS(name, sender))
 		}

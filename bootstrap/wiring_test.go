@@ -22,9 +22,11 @@ func TestWiringProfiles(t *testing.T) {
 		"memory":   "memory://",
 	}
 	providers := map[string]map[string]string{
-		"console":  {"SMS_PROVIDER": "console"},
-		"yunpian":  {"SMS_PROVIDER": "yunpian", "YUNPIAN_API_KEY": "k"},
-		"webhook":  {"SMS_PROVIDER": "webhook", "SMS_WEBHOOK_URL": "http://127.0.0.1:9/", "SMS_WEBHOOK_SECRET": "s"},
+		"console": {"SMS_PROVIDER": "console"},
+		"yunpian": {"SMS_PROVIDER": "yunpian", "YUNPIAN_API_KEY": "k"},
+		"webhook": {"SMS_PROVIDER": "webhook", "SMS_WEBHOOK_URL": "http://127.0.0.1:9/", "SMS_WEBHOOK_SECRET": "s"},
+		"tencent": {"SMS_PROVIDER": "tencent,yunpian", "YUNPIAN_API_KEY": "k", "TENCENT_SECRET_ID": "AKIDx", "TENCENT_SECRET_KEY": "k",
+			"TENCENT_SMS_SDK_APP_ID": "1400006666", "TENCENT_TEMPLATE_ID": "1110", "SMS_NOTIFY_MOBILE_CHANGED": "false"},
 		"failover": {"SMS_PROVIDER": "yunpian,webhook", "YUNPIAN_API_KEY": "k", "SMS_WEBHOOK_URL": "http://127.0.0.1:9/", "SMS_WEBHOOK_SECRET": "s"},
 	}
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))

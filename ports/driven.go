@@ -155,6 +155,11 @@ const (
 	NoticeMobileChanged SMSKind = "notice_mobile_changed" // to the old number of an account
 )
 
+// IsNotice tells a notice, which carries no code, from a code.
+func (k SMSKind) IsNotice() bool {
+	return k == NoticeRegistered || k == NoticeUnknown || k == NoticeMobileChanged
+}
+
 // CodeFor is the kind of a message carrying a code for purpose.
 func CodeFor(purpose domain.Purpose) SMSKind { return SMSKind(purpose) }
 

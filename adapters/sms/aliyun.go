@@ -85,11 +85,6 @@ func randomNonce() (string, error) {
 	return hex.EncodeToString(b), nil
 }
 
-// isNotice tells the notices, which carry no code, from the codes of a purpose.
-func isNotice(kind ports.SMSKind) bool {
-	return kind == ports.NoticeRegistered || kind == ports.NoticeUnknown || kind == ports.NoticeMobileChanged
-}
-
 // template returns the template code for kind: its own, else for a code the default one.
 // A notice without a template of its own has none: its text was written for free-text
 // providers, and the default template would tell the owner of the number a code.
@@ -97,7 +92,7 @@ func (a *Aliyun) template(kind ports.SMSKind) (string, bool) {
 	if t, ok := a.cfg.Templates[kind]; ok {
 		return t, true
 	}
-	if isNotice(kind) {
+	if kind.IsNotice() {
 		return "", false
 	}
 	return a.cfg.Template, a.cfg.Template != ""
@@ -158,7 +153,7 @@ func (a *Aliyun) Send(ctx context.Context, msg ports.SMS) error {
 		"SignName":     a.cfg.SignName,
 		"TemplateCode": template,
 	}
-	if !isNotice(msg.Kind) {
+	if !msg.Kind.IsNotice() {
 		if msg.Code == "" {
 			return fmt.Errorf("aliyun: %w", unavailable(errors.New("a code message without a code")))
 		}

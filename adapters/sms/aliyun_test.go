@@ -156,7 +156,7 @@ func TestAliyunChoosesTheTemplateOfEachKind(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			v := newAliyunRecorder(t)
 			msg := ports.SMS{Mobile: "13800000000", Text: "text", Kind: tc.kind}
-			if !isNotice(tc.kind) {
+			if !tc.kind.IsNotice() {
 				msg.Code = "654321"
 			}
 			err := testAliyun(v, tc.templates).Send(context.Background(), msg)
@@ -169,7 +169,7 @@ func TestAliyunChoosesTheTemplateOfEachKind(t *testing.T) {
 			require.Len(t, v.sent(), 1)
 			f := v.sent()[0]
 			assert.Equal(t, tc.want, f.Get("TemplateCode"))
-			if isNotice(tc.kind) {
+			if tc.kind.IsNotice() {
 				assert.NotContains(t, f, "TemplateParam", "a notice has no code")
 			} else {
 				assert.Equal(t, `{"code":"654321"}`, f.Get("TemplateParam"))

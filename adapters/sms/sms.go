@@ -1,5 +1,5 @@
 // Package sms holds the SMS providers: the console (development), a recording fake,
-// YunPian, a signed webhook, and a failover chain over any of them.
+// YunPian, Tencent Cloud SMS, a signed webhook, and a failover chain over any of them.
 package sms
 
 import (

@@ -31,6 +31,9 @@ type SMSHarness struct {
 	// BeUnavailable makes the provider unreachable or failing from now on.
 	// Nil for a provider that cannot fail; the unavailability checks are then skipped.
 	BeUnavailable func()
+	// Templated is set for a provider whose vendor sends a registered template with the code
+	// as its only parameter, never the text: Delivered then reports the code as Text.
+	Templated bool
 }
 
 // SMSSender checks an implementation of ports.SMSSender: exact delivery, the typed
@@ -52,8 +55,8 @@ func testDeliversEachMessageOnceExactly(t *testing.T, newHarness func(t *testing
 	var want []Message
 	for i, text := range texts {
 		mobile := fmt.Sprintf("1380000%04d", i)
-		require.NoError(t, h.Sender.Send(context.Background(), ports.SMS{Mobile: mobile, Text: text}))
-		want = append(want, Message{Mobile: mobile, Text: text})
+		require.NoError(t, h.Sender.Send(context.Background(), codeSMS(mobile, text)))
+		want = append(want, h.expected(mobile, text))
 	}
 	assert.Equal(t, want, h.Delivered())
 }
@@ -67,9 +70,9 @@ func testConcurrentSendsAreEachDeliveredOnce(t *testing.T, newHarness func(t *te
 	var wg sync.WaitGroup
 	for i := range n {
 		m := Message{Mobile: fmt.Sprintf("1390000%04d", i), Text: texts[i%len(texts)]}
-		want = append(want, m)
+		want = append(want, h.expected(m.Mobile, m.Text))
 		wg.Go(func() {
-			assert.NoError(t, h.Sender.Send(context.Background(), ports.SMS{Mobile: m.Mobile, Text: m.Text}))
+			assert.NoError(t, h.Sender.Send(context.Background(), codeSMS(m.Mobile, m.Text)))
 		})
 	}
 	wg.Wait()
@@ -120,6 +123,20 @@ func testCancelledContextSendsNothing(t *testing.T, newHarness func(t *testing.T
 	require.ErrorIs(t, err, domain.ErrSMSUnavailable)
 	require.ErrorIs(t, err, context.Canceled)
 	assert.Empty(t, h.Delivered())
+}
+
+// codeSMS is a registration code's message, as the service sends it: the text, and the
+// code alone for providers that send templates.
+func codeSMS(mobile, text string) ports.SMS {
+	return ports.SMS{Mobile: mobile, Text: text, Kind: ports.CodeFor(domain.PurposeRegister), Code: smsCode}
+}
+
+// expected is what the harness should report delivered of codeSMS(mobile, text).
+func (h SMSHarness) expected(mobile, text string) Message {
+	if h.Templated {
+		return Message{Mobile: mobile, Text: smsCode}
+	}
+	return Message{Mobile: mobile, Text: text}
 }
 
 // smsCode sits in smsTexts as the real template puts it; no error may repeat it.

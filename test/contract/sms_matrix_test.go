@@ -58,6 +58,10 @@ func TestSMSSender(t *testing.T) {
 			v := newFakeWebhook(t)
 			return contract.SMSHarness{Sender: v.sender(), Delivered: v.delivered, Refuse: v.refuse, BeUnavailable: v.beUnavailable}
 		},
+		"tencent": func(t *testing.T) contract.SMSHarness {
+			v := newFakeTencent(t)
+			return contract.SMSHarness{Sender: v.sender(), Delivered: v.delivered, Refuse: v.refuse, BeUnavailable: v.beUnavailable, Templated: true}
+		},
 		// YunPian is down, so the webhook delivers; YunPian's refusals end the attempt.
 		"failover": func(t *testing.T) contract.SMSHarness {
 			yp, wh := newFakeYunpian(t), newFakeWebhook(t)
