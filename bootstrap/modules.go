@@ -234,11 +234,17 @@ func migrateOnStart(ctx context.Context, cfg Config, served *bun.DB, logger *slo
 	return migrateStore(ctx, cfg, db, logger)
 }
 
-// smsModule builds the configured providers, wrapped in failover when there are several.
+// smsModule builds the configured providers, wrapped in failover when there are several,
+// and in a router by region with SMS_ROUTES.
 func smsModule(cfg Config) fx.Option {
-	return fx.Module("sms", fx.Provide(func(logger *slog.Logger, m *metrics.Metrics) ports.SMSSender {
-		senders := make([]ports.SMSSender, 0, len(cfg.SMSProviders))
-		for _, name := range cfg.SMSProviders {
+	return fx.Module("sms", fx.Provide(func(logger *slog.Logger, m *metrics.Metrics) (ports.SMSSender, ReceiptReaders, error) {
+		plan, err := numberPlan(cfg)
+		if err != nil {
+			return nil, nil, err
+		}
+		receipts := ReceiptReaders{}
+		senders := make(map[string]ports.SMSSender, len(cfg.SMSProvidersInUse()))
+		for _, name := range cfg.SMSProvidersInUse() {
 			var sender ports.SMSSender
 			switch name {
 			case ProviderConsole:
@@ -247,15 +253,20 @@ func smsModule(cfg Config) fx.Option {
 			case ProviderYunpian:
 				sender = sms.NewYunpian(sms.YunpianConfig{APIKey: cfg.YunpianAPIKey, URL: cfg.YunpianURL, Timeout: cfg.SMSTimeout})
 			case ProviderWebhook:
-				sender = sms.NewWebhook(sms.WebhookConfig{URL: cfg.SMSWebhookURL, Secret: cfg.SMSWebhookSecret, Timeout: cfg.SMSTimeout})
+				if sender, err = sms.NewWebhook(sms.WebhookConfig{URL: cfg.SMSWebhookURL, Secret: cfg.SMSWebhookSecret,
+					LegacySignature: cfg.SMSWebhookLegacySignature, Timeout: cfg.SMSTimeout}); err != nil {
+					return nil, nil, fmt.Errorf("SMS_WEBHOOK_SECRET: %w", err)
+				}
+				if cfg.SMSWebhookLegacySignature {
+					logger.Warn("SMS_WEBHOOK_LEGACY_SIGNATURE is deprecated: move the receiver to the Standard Webhooks headers, then turn it off")
+				}
+			case ProviderTwilio:
+				tw := newTwilio(cfg, plan)
+				sender, receipts[name] = tw, tw
 			}
-			senders = append(senders, m.ObserveSMS(name, sender))
+			senders[name] = m.ObserveSMS(name, sender)
 		}
-		if len(senders) == 1 {
-			return senders[0]
-		}
-		logger.Info("SMS failover", "providers", strings.Join(cfg.SMSProviders, ","))
-		return sms.NewFailover(senders...)
+		return routeSMS(cfg, plan, senders, logger), receipts, nil
 	}))
 }
 
