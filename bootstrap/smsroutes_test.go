@@ -133,3 +133,26 @@ func buildSMS(t *testing.T, cfg Config) (ports.SMSSender, ReceiptReaders) {
 	require.NoError(t, app.Err())
 	return sender, receipts
 }
+
+// Twilio gets the national numbers of the default region in E.164.
+func TestSMSModuleGivesTwilioE164(t *testing.T) {
+	var mu sync.Mutex
+	var to []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		form, _ := url.ParseQuery(string(b))
+		mu.Lock()
+		to = append(to, form.Get("To"))
+		mu.Unlock()
+		w.WriteHeader(http.StatusCreated)
+		_, _ = io.WriteString(w, `{"sid":"SM1"}`)
+	}))
+	t.Cleanup(srv.Close)
+	cfg, err := LoadConfig(lookupFrom(env("SMS_PROVIDER=twilio "+twilioVars, map[string]string{"TWILIO_URL": srv.URL})))
+	require.NoError(t, err)
+	sender, _ := buildSMS(t, cfg)
+	require.NoError(t, sender.Send(context.Background(), ports.SMS{Mobile: "13800138000", Text: "a"}))
+	mu.Lock()
+	defer mu.Unlock()
+	require.Equal(t, []string{"+8613800138000"}, to)
+}
