@@ -3,7 +3,7 @@ package sms
 import (
 	"context"
 	"crypto/hmac"
-	"crypto/sha1" //nolint:gosec // Twilio's request signature is HMAC-SHA1; it is not our choice
+	"crypto/sha1" // Twilio's request signature is HMAC-SHA1: not our choice
 	"encoding/base64"
 	"encoding/json"
 	"errors"

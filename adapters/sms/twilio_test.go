@@ -2,7 +2,7 @@ package sms_test
 
 import (
 	"crypto/hmac"
-	"crypto/sha1" //nolint:gosec // Twilio's scheme
+	"crypto/sha1"
 	"encoding/base64"
 	"net/http"
 	"net/url"
@@ -33,6 +33,25 @@ func TestTwilioSignatureReproducesThePublishedExample(t *testing.T) {
 	assert.False(t, sms.VerifyTwilioSignature("12346", fullURL, params, "RSOYDt4T1cUTdK1PDd93/VVr8B8="))
 	assert.False(t, sms.VerifyTwilioSignature("12345", fullURL+"&baz=3", params, "RSOYDt4T1cUTdK1PDd93/VVr8B8="))
 	assert.False(t, sms.VerifyTwilioSignature("12345", fullURL, params, ""))
+}
+
+// A second published vector, from Twilio's Ruby helper library
+// (twilio/twilio-ruby, spec/util/request_validator_spec.rb): a real voice request.
+func TestTwilioSignatureReproducesTheRubyLibraryExample(t *testing.T) {
+	params := url.Values{}
+	for k, v := range map[string]string{
+		"ToState": "California", "CalledState": "California", "Direction": "inbound", "FromState": "CA",
+		"AccountSid": "ACba8bc05eacf94afdae398e642c9cc32d", "Caller": "+14153595711", "CallerZip": "94108",
+		"CallerCountry": "US", "From": "+14153595711", "FromCity": "SAN FRANCISCO", "CallerCity": "SAN FRANCISCO",
+		"To": "+14157669926", "FromZip": "94108", "FromCountry": "US", "ToCity": "", "CallStatus": "ringing",
+		"CalledCity": "", "CallerState": "CA", "CalledZip": "", "ToZip": "", "ToCountry": "US",
+		"CallSid": "CA136d09cd59a3c0ec8dbff44da5c03f31", "CalledCountry": "US", "Called": "+14157669926",
+		"ApiVersion": "2010-04-01", "ApplicationSid": "AP44efecad51364e80b133bb7c07eb8204",
+	} {
+		params.Set(k, v)
+	}
+	assert.Equal(t, "oVb2kXoVy8GEfwBDjR8bk/ZZ6eA=",
+		sms.TwilioSignature("2bd9e9638872de601313dc77410d3b23", "http://twiliotests.heroku.com/validate/voice", params))
 }
 
 const callbackURL = "https://shop.example.com/sms/receipts/twilio/"
