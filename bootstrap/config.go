@@ -28,43 +28,40 @@ import (
 
 // Config is the whole configuration, read once from the environment.
 type Config struct {
-	HTTPAddr                  string
-	DatabaseURL               string
-	DatabaseMaxConns          int // Postgres connections per process
-	MigrateOnStart            bool
-	JWTSecret                 []byte
-	JWTSecretGenerated        bool // no JWT_SECRET was set: tokens die with the process
-	JWTAlgorithm              string
-	JWTSigningKey             crypto.Signer      // EdDSA or RS256 only
-	JWTVerifyKeys             []crypto.PublicKey // older public keys, kept during a rotation
-	JWTTTL                    time.Duration
-	RefreshTTL                time.Duration // a session dies this long after its last refresh
-	RefreshMaxTTL             time.Duration // and this long after its login, whatever happens
-	APITokenTTL               time.Duration
-	Language                  string
-	SMSProviders              []string // tried in order while one is unavailable
-	YunpianAPIKey             string
-	YunpianURL                string
-	SMSWebhookURL             string
-	SMSWebhookSecret          string
-	SMSWebhookLegacySignature bool         // also send the deprecated X-Phoneauth-Signature
-	Twilio                    TwilioConfig // TWILIO_*
-	SMSRoutes                 []SMSRoute   // SMS_ROUTES: a chain per region; nil: SMSProviders for every number
-	SMSTimeout                time.Duration
-	SMSTemplate               string
-	SMSOrigin                 string // "" adds no origin-bound line
-	SMSCodeLength             int
-	SMSCodeTTL                time.Duration
-	SMSResendInterval         time.Duration
-	SMSMaxAttempts            int
-	MobileRegex               string // "" leaves numbers to the numbering plan; else the display or E.164 form must match it
-	Numbers                   NumberConfig
-	PasswordMinLength         int
-	CORSAllowedOrigins        []string
-	ShutdownTimeout           time.Duration
-	RequestTimeout            time.Duration // the longest a request may run
-	LogFormat                 string        // json or text
-	LogLevel                  slog.Level
+	HTTPAddr           string
+	DatabaseURL        string
+	DatabaseMaxConns   int // Postgres connections per process
+	MigrateOnStart     bool
+	JWTSecret          []byte
+	JWTSecretGenerated bool // no JWT_SECRET was set: tokens die with the process
+	JWTAlgorithm       string
+	JWTSigningKey      crypto.Signer      // EdDSA or RS256 only
+	JWTVerifyKeys      []crypto.PublicKey // older public keys, kept during a rotation
+	JWTTTL             time.Duration
+	RefreshTTL         time.Duration // a session dies this long after its last refresh
+	RefreshMaxTTL      time.Duration // and this long after its login, whatever happens
+	APITokenTTL        time.Duration
+	Language           string
+	SMSProviders       []string // tried in order while one is unavailable
+	YunpianAPIKey      string
+	YunpianURL         string
+	SMSWebhookURL      string
+	SMSWebhookSecret   string
+	SMSTimeout         time.Duration
+	SMSTemplate        string
+	SMSOrigin          string // "" adds no origin-bound line
+	SMSCodeLength      int
+	SMSCodeTTL         time.Duration
+	SMSResendInterval  time.Duration
+	SMSMaxAttempts     int
+	MobileRegex        string // "" leaves numbers to the numbering plan; else the display or E.164 form must match it
+	Numbers            NumberConfig
+	PasswordMinLength  int
+	CORSAllowedOrigins []string
+	ShutdownTimeout    time.Duration
+	RequestTimeout     time.Duration // the longest a request may run
+	LogFormat          string        // json or text
+	LogLevel           slog.Level
 	// MetricsAddr is where /metrics is served: "" on HTTP_ADDR, "off" nowhere, else its own address.
 	MetricsAddr string
 
@@ -93,6 +90,11 @@ type Config struct {
 	CaptchaRoutes    []string // paths, each with its trailing slash
 	CaptchaFailOpen  bool     // an unreachable provider lets requests through, with a warning
 	CaptchaTimeout   time.Duration
+
+	// SMS routing by region, Twilio, and the webhook's deprecated signature.
+	SMSRoutes                 []SMSRoute   // SMS_ROUTES: a chain per region; nil: SMSProviders for every number
+	Twilio                    TwilioConfig // TWILIO_*
+	SMSWebhookLegacySignature bool         // also send the deprecated X-Phoneauth-Signature
 }
 
 // DefaultSMSTemplate is the original shop's message, in English.
@@ -128,39 +130,36 @@ const minJWTSecret = 32
 func LoadConfig(lookup func(string) (string, bool)) (Config, error) {
 	r := reader{lookup: lookup}
 	cfg := Config{
-		HTTPAddr:                  r.addr("HTTP_ADDR", "127.0.0.1:8000"),
-		DatabaseURL:               r.databaseURL("DATABASE_URL", "sqlite://phoneauth.db"),
-		DatabaseMaxConns:          r.integer("DATABASE_MAX_CONNS", sqlstore.DefaultMaxConns(), sqlstore.MinConns, 1000),
-		MigrateOnStart:            r.boolean("MIGRATE_ON_START", true),
-		JWTTTL:                    r.duration("JWT_TTL", 168*time.Hour),
-		RefreshTTL:                r.duration("REFRESH_TTL", 14*24*time.Hour),
-		RefreshMaxTTL:             r.duration("REFRESH_MAX_TTL", 60*24*time.Hour),
-		APITokenTTL:               r.duration("API_TOKEN_TTL", 30*24*time.Hour),
-		Language:                  r.oneOf("LANGUAGE", "en", "en", "zh-hans"),
-		SMSProviders:              r.providers("SMS_PROVIDER", ProviderConsole),
-		YunpianAPIKey:             r.str("YUNPIAN_API_KEY", ""),
-		YunpianURL:                r.httpURL("YUNPIAN_URL", "https://sms.yunpian.com/v2/sms/single_send.json"),
-		SMSWebhookURL:             r.httpURL("SMS_WEBHOOK_URL", ""),
-		SMSWebhookSecret:          r.str("SMS_WEBHOOK_SECRET", ""),
-		SMSWebhookLegacySignature: r.boolean("SMS_WEBHOOK_LEGACY_SIGNATURE", false),
-		Twilio:                    r.twilio(),
-		SMSRoutes:                 r.smsRoutes("SMS_ROUTES"),
-		SMSTimeout:                r.duration("SMS_TIMEOUT", 5*time.Second),
-		SMSTemplate:               r.template("SMS_TEMPLATE", DefaultSMSTemplate),
-		SMSOrigin:                 r.host("SMS_ORIGIN"),
-		SMSCodeLength:             r.integer("SMS_CODE_LENGTH", 6, 4, 10),
-		SMSCodeTTL:                r.duration("SMS_CODE_TTL", 5*time.Minute),
-		SMSResendInterval:         r.duration("SMS_RESEND_INTERVAL", 60*time.Second),
-		SMSMaxAttempts:            r.integer("SMS_MAX_ATTEMPTS", 5, 1, 100),
-		MobileRegex:               r.regex("MOBILE_REGEX", ""),
-		Numbers:                   r.numbers(),
-		PasswordMinLength:         r.integer("PASSWORD_MIN_LENGTH", 8, 1, 1024),
-		CORSAllowedOrigins:        r.origins("CORS_ALLOWED_ORIGINS", "*"),
-		ShutdownTimeout:           r.duration("SHUTDOWN_TIMEOUT", 10*time.Second),
-		RequestTimeout:            r.duration("REQUEST_TIMEOUT", 10*time.Second),
-		LogFormat:                 r.oneOf("LOG_FORMAT", "json", "json", "text"),
-		LogLevel:                  r.level("LOG_LEVEL", slog.LevelInfo),
-		MetricsAddr:               r.metricsAddr("METRICS_ADDR"),
+		HTTPAddr:           r.addr("HTTP_ADDR", "127.0.0.1:8000"),
+		DatabaseURL:        r.databaseURL("DATABASE_URL", "sqlite://phoneauth.db"),
+		DatabaseMaxConns:   r.integer("DATABASE_MAX_CONNS", sqlstore.DefaultMaxConns(), sqlstore.MinConns, 1000),
+		MigrateOnStart:     r.boolean("MIGRATE_ON_START", true),
+		JWTTTL:             r.duration("JWT_TTL", 168*time.Hour),
+		RefreshTTL:         r.duration("REFRESH_TTL", 14*24*time.Hour),
+		RefreshMaxTTL:      r.duration("REFRESH_MAX_TTL", 60*24*time.Hour),
+		APITokenTTL:        r.duration("API_TOKEN_TTL", 30*24*time.Hour),
+		Language:           r.oneOf("LANGUAGE", "en", "en", "zh-hans"),
+		SMSProviders:       r.providers("SMS_PROVIDER", ProviderConsole),
+		YunpianAPIKey:      r.str("YUNPIAN_API_KEY", ""),
+		YunpianURL:         r.httpURL("YUNPIAN_URL", "https://sms.yunpian.com/v2/sms/single_send.json"),
+		SMSWebhookURL:      r.httpURL("SMS_WEBHOOK_URL", ""),
+		SMSWebhookSecret:   r.str("SMS_WEBHOOK_SECRET", ""),
+		SMSTimeout:         r.duration("SMS_TIMEOUT", 5*time.Second),
+		SMSTemplate:        r.template("SMS_TEMPLATE", DefaultSMSTemplate),
+		SMSOrigin:          r.host("SMS_ORIGIN"),
+		SMSCodeLength:      r.integer("SMS_CODE_LENGTH", 6, 4, 10),
+		SMSCodeTTL:         r.duration("SMS_CODE_TTL", 5*time.Minute),
+		SMSResendInterval:  r.duration("SMS_RESEND_INTERVAL", 60*time.Second),
+		SMSMaxAttempts:     r.integer("SMS_MAX_ATTEMPTS", 5, 1, 100),
+		MobileRegex:        r.regex("MOBILE_REGEX", ""),
+		Numbers:            r.numbers(),
+		PasswordMinLength:  r.integer("PASSWORD_MIN_LENGTH", 8, 1, 1024),
+		CORSAllowedOrigins: r.origins("CORS_ALLOWED_ORIGINS", "*"),
+		ShutdownTimeout:    r.duration("SHUTDOWN_TIMEOUT", 10*time.Second),
+		RequestTimeout:     r.duration("REQUEST_TIMEOUT", 10*time.Second),
+		LogFormat:          r.oneOf("LOG_FORMAT", "json", "json", "text"),
+		LogLevel:           r.level("LOG_LEVEL", slog.LevelInfo),
+		MetricsAddr:        r.metricsAddr("METRICS_ADDR"),
 
 		TrustedProxies:           r.prefixes("TRUSTED_PROXIES"),
 		IPv6LimitPrefix:          r.integer("IPV6_LIMIT_PREFIX", httpapi.DefaultIPv6LimitPrefix, 32, 128),
@@ -185,6 +184,10 @@ func LoadConfig(lookup func(string) (string, bool)) (Config, error) {
 		CaptchaRoutes:    r.paths("CAPTCHA_ROUTES", "/code/"),
 		CaptchaFailOpen:  r.boolean("CAPTCHA_FAIL_OPEN", false),
 		CaptchaTimeout:   r.duration("CAPTCHA_TIMEOUT", 3*time.Second),
+
+		SMSRoutes:                 r.smsRoutes("SMS_ROUTES"),
+		Twilio:                    r.twilio(),
+		SMSWebhookLegacySignature: r.boolean("SMS_WEBHOOK_LEGACY_SIGNATURE", false),
 	}
 	if secret := r.str("JWT_SECRET", ""); len(secret) >= minJWTSecret {
 		cfg.JWTSecret = []byte(secret)
