@@ -45,7 +45,7 @@ func (r *reader) aliyun(cfg *Config) {
 		r.fail("ALIYUN_RECEIPT_TOKEN", "must be at least %d characters, got %d (make one with: openssl rand -hex 24)", minReceiptToken, len(a.ReceiptToken))
 	}
 	cfg.Aliyun = a
-	if !slices.Contains(cfg.SMSProviders, ProviderAliyun) {
+	if !slices.Contains(cfg.SMSProvidersInUse(), ProviderAliyun) {
 		return
 	}
 	for _, v := range []struct{ name, value string }{{"ALIYUN_ACCESS_KEY_ID", a.AccessKeyID},

@@ -92,6 +92,11 @@ type Config struct {
 	CaptchaRoutes    []string // paths, each with its trailing slash
 	CaptchaFailOpen  bool     // an unreachable provider lets requests through, with a warning
 	CaptchaTimeout   time.Duration
+
+	// SMS routing by region, Twilio, and the webhook's deprecated signature.
+	SMSRoutes                 []SMSRoute   // SMS_ROUTES: a chain per region; nil: SMSProviders for every number
+	Twilio                    TwilioConfig // TWILIO_*
+	SMSWebhookLegacySignature bool         // also send the deprecated X-Phoneauth-Signature
 }
 
 // DefaultSMSTemplate is the original shop's message, in English.
@@ -115,6 +120,9 @@ const (
 	ProviderWebhook = "webhook"
 	ProviderAliyun  = "aliyun"
 )
+
+// providerNames are the providers SMS_PROVIDER and SMS_ROUTES accept.
+var providerNames = []string{ProviderConsole, ProviderYunpian, ProviderWebhook, ProviderAliyun, ProviderTencent, ProviderTwilio}
 
 // minJWTSecret is the shortest JWT_SECRET accepted, in bytes: HS256 tokens and code hashes
 // are only as strong as the secret, and a short one can be found offline from one token.
@@ -179,6 +187,10 @@ func LoadConfig(lookup func(string) (string, bool)) (Config, error) {
 		CaptchaRoutes:    r.paths("CAPTCHA_ROUTES", "/code/"),
 		CaptchaFailOpen:  r.boolean("CAPTCHA_FAIL_OPEN", false),
 		CaptchaTimeout:   r.duration("CAPTCHA_TIMEOUT", 3*time.Second),
+
+		SMSRoutes:                 r.smsRoutes("SMS_ROUTES"),
+		Twilio:                    r.twilio(),
+		SMSWebhookLegacySignature: r.boolean("SMS_WEBHOOK_LEGACY_SIGNATURE", false),
 	}
 	if secret := r.str("JWT_SECRET", ""); len(secret) >= minJWTSecret {
 		cfg.JWTSecret = []byte(secret)
@@ -204,12 +216,12 @@ func LoadConfig(lookup func(string) (string, bool)) (Config, error) {
 		}
 	}
 	r.aliyun(&cfg)
-	cfg.Tencent = r.tencent(cfg.SMSProviders)
+	cfg.Tencent = r.tencent(cfg.SMSProvidersInUse())
 	r.tencentNotices(cfg)
-	if slices.Contains(cfg.SMSProviders, ProviderYunpian) && cfg.YunpianAPIKey == "" {
+	if slices.Contains(cfg.SMSProvidersInUse(), ProviderYunpian) && cfg.YunpianAPIKey == "" {
 		r.fail("YUNPIAN_API_KEY", "is required when SMS_PROVIDER includes yunpian")
 	}
-	if slices.Contains(cfg.SMSProviders, ProviderWebhook) {
+	if slices.Contains(cfg.SMSProvidersInUse(), ProviderWebhook) {
 		if cfg.SMSWebhookURL == "" {
 			r.fail("SMS_WEBHOOK_URL", "is required when SMS_PROVIDER includes webhook")
 		}
@@ -217,6 +229,7 @@ func LoadConfig(lookup func(string) (string, bool)) (Config, error) {
 			r.fail("SMS_WEBHOOK_SECRET", "is required when SMS_PROVIDER includes webhook")
 		}
 	}
+	r.checkSMSRouting(cfg)
 	switch {
 	case cfg.CaptchaProvider != "" && cfg.CaptchaSecret == "":
 		r.fail("CAPTCHA_SECRET", "is required when CAPTCHA_PROVIDER is set")
@@ -316,8 +329,8 @@ func (r *reader) providers(name, def string) []string {
 	for _, p := range strings.Split(r.raw(name, def), ",") {
 		p = strings.ToLower(strings.TrimSpace(p))
 		switch {
-		case p != ProviderConsole && p != ProviderYunpian && p != ProviderWebhook && p != ProviderAliyun && p != ProviderTencent:
-			r.fail(name, "has unknown provider %q (want console, yunpian, webhook, aliyun or tencent, comma-separated for failover)", p)
+		case !slices.Contains(providerNames, p):
+			r.fail(name, "has unknown provider %q (want %s, comma-separated for failover)", p, strings.Join(providerNames, ", "))
 		case slices.Contains(out, p):
 			r.fail(name, "names %q twice", p)
 		}

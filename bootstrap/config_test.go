@@ -87,7 +87,7 @@ func TestConfigRejectsBadValuesNamingTheVariable(t *testing.T) {
 func TestConfigProviderList(t *testing.T) {
 	cfg, err := LoadConfig(lookupFrom(map[string]string{
 		"SMS_PROVIDER": "yunpian, webhook", "YUNPIAN_API_KEY": "k",
-		"SMS_WEBHOOK_URL": "https://sms.example.com/send", "SMS_WEBHOOK_SECRET": "s",
+		"SMS_WEBHOOK_URL": "https://sms.example.com/send", "SMS_WEBHOOK_SECRET": "s", "SMS_WEBHOOK_LEGACY_SIGNATURE": "true",
 	}))
 	require.NoError(t, err)
 	require.Equal(t, []string{"yunpian", "webhook"}, cfg.SMSProviders)

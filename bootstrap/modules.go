@@ -234,17 +234,21 @@ func migrateOnStart(ctx context.Context, cfg Config, served *bun.DB, logger *slo
 	return migrateStore(ctx, cfg, db, logger)
 }
 
-// receiptReaders read the delivery receipts of the configured providers that have them,
-// by provider name (see httpapi.Config.Receipts).
+// receiptReaders read the delivery receipts of the providers in use that have them, by
+// provider name (see httpapi.Config.Receipts).
 type receiptReaders map[string]httpapi.ReceiptReader
 
 // smsModule builds the configured providers, wrapped in failover when there are several,
-// and the readers of their delivery receipts.
+// and in a router by region with SMS_ROUTES, and the readers of their delivery receipts.
 func smsModule(cfg Config) fx.Option {
-	return fx.Module("sms", fx.Provide(func(logger *slog.Logger, m *metrics.Metrics) (ports.SMSSender, receiptReaders) {
+	return fx.Module("sms", fx.Provide(func(logger *slog.Logger, m *metrics.Metrics) (ports.SMSSender, receiptReaders, error) {
+		plan, err := numberPlan(cfg)
+		if err != nil {
+			return nil, nil, err
+		}
 		receipts := receiptReaders{}
-		senders := make([]ports.SMSSender, 0, len(cfg.SMSProviders))
-		for _, name := range cfg.SMSProviders {
+		senders := make(map[string]ports.SMSSender, len(cfg.SMSProvidersInUse()))
+		for _, name := range cfg.SMSProvidersInUse() {
 			var sender ports.SMSSender
 			switch name {
 			case ProviderConsole:
@@ -253,7 +257,16 @@ func smsModule(cfg Config) fx.Option {
 			case ProviderYunpian:
 				sender = sms.NewYunpian(sms.YunpianConfig{APIKey: cfg.YunpianAPIKey, URL: cfg.YunpianURL, Timeout: cfg.SMSTimeout})
 			case ProviderWebhook:
-				sender = sms.NewWebhook(sms.WebhookConfig{URL: cfg.SMSWebhookURL, Secret: cfg.SMSWebhookSecret, Timeout: cfg.SMSTimeout})
+				if sender, err = sms.NewWebhook(sms.WebhookConfig{URL: cfg.SMSWebhookURL, Secret: cfg.SMSWebhookSecret,
+					LegacySignature: cfg.SMSWebhookLegacySignature, Timeout: cfg.SMSTimeout}); err != nil {
+					return nil, nil, fmt.Errorf("SMS_WEBHOOK_SECRET: %w", err)
+				}
+				if cfg.SMSWebhookLegacySignature {
+					logger.Warn("SMS_WEBHOOK_LEGACY_SIGNATURE is deprecated: move the receiver to the Standard Webhooks headers, then turn it off")
+				}
+			case ProviderTwilio:
+				tw := newTwilio(cfg, plan)
+				sender, receipts[name] = tw, tw.ReadReceipt
 			case ProviderAliyun:
 				aliyunCfg := cfg.Aliyun
 				aliyunCfg.Timeout = cfg.SMSTimeout
@@ -263,13 +276,9 @@ func smsModule(cfg Config) fx.Option {
 				tencent := tencentSender(cfg)
 				sender, receipts[name] = tencent, tencent.ReadReceipt
 			}
-			senders = append(senders, m.ObserveSMS(name, sender))
+			senders[name] = m.ObserveSMS(name, sender)
 		}
-		if len(senders) == 1 {
-			return senders[0], receipts
-		}
-		logger.Info("SMS failover", "providers", strings.Join(cfg.SMSProviders, ","))
-		return sms.NewFailover(senders...), receipts
+		return routeSMS(cfg, plan, senders, logger), receipts, nil
 	}))
 }
 

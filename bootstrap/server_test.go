@@ -36,7 +36,7 @@ func TestGracefulShutdownFinishesInFlightRequests(t *testing.T) {
 	addr := freeAddr(t)
 	cfg, err := LoadConfig(lookupFrom(map[string]string{
 		"HTTP_ADDR": addr, "DATABASE_URL": testdb.SQLiteURL(t), "JWT_SECRET": "graceful-shutdown-test-secret-0123456789",
-		"SMS_PROVIDER": "webhook", "SMS_WEBHOOK_URL": vendor.URL, "SMS_WEBHOOK_SECRET": "w",
+		"SMS_PROVIDER": "webhook", "SMS_WEBHOOK_URL": vendor.URL, "SMS_WEBHOOK_SECRET": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
 	}))
 	require.NoError(t, err)
 	app := fx.New(Options(cfg, slog.New(slog.NewTextHandler(io.Discard, nil))), ServerModule, fx.NopLogger)

@@ -85,7 +85,7 @@ func (r *reader) tencent(providers []string) TencentConfig {
 // tencentNotices fails for a notice that is on without a Tencent template: Tencent sends
 // only registered templates, and the code template without its code is no notice.
 func (r *reader) tencentNotices(cfg Config) {
-	if !slices.Contains(cfg.SMSProviders, ProviderTencent) {
+	if !slices.Contains(cfg.SMSProvidersInUse(), ProviderTencent) {
 		return
 	}
 	for _, n := range []struct {

@@ -22,12 +22,20 @@ func TestWiringProfiles(t *testing.T) {
 		"memory":   "memory://",
 	}
 	providers := map[string]map[string]string{
-		"console": {"SMS_PROVIDER": "console"},
-		"yunpian": {"SMS_PROVIDER": "yunpian", "YUNPIAN_API_KEY": "k"},
-		"webhook": {"SMS_PROVIDER": "webhook", "SMS_WEBHOOK_URL": "http://127.0.0.1:9/", "SMS_WEBHOOK_SECRET": "s"},
+		"console":        {"SMS_PROVIDER": "console"},
+		"yunpian":        {"SMS_PROVIDER": "yunpian", "YUNPIAN_API_KEY": "k"},
+		"webhook":        {"SMS_PROVIDER": "webhook", "SMS_WEBHOOK_URL": "http://127.0.0.1:9/", "SMS_WEBHOOK_SECRET": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"},
+		"webhook-legacy": {"SMS_PROVIDER": "webhook", "SMS_WEBHOOK_URL": "http://127.0.0.1:9/", "SMS_WEBHOOK_SECRET": "s", "SMS_WEBHOOK_LEGACY_SIGNATURE": "true"},
+		"failover":       {"SMS_PROVIDER": "yunpian,webhook", "YUNPIAN_API_KEY": "k", "SMS_WEBHOOK_URL": "http://127.0.0.1:9/", "SMS_WEBHOOK_SECRET": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"},
+		"twilio":         {"SMS_PROVIDER": "twilio", "TWILIO_ACCOUNT_SID": "AC1", "TWILIO_AUTH_TOKEN": "t", "TWILIO_FROM": "+15005550006"},
+		"routes": {"SMS_ROUTES": "CN:yunpian,twilio;*:twilio", "YUNPIAN_API_KEY": "k", "TWILIO_ACCOUNT_SID": "AC1", "TWILIO_AUTH_TOKEN": "t",
+			"TWILIO_MESSAGING_SERVICE_SID": "MG1"},
+		"routes-china": {"SMS_ROUTES": "CN:aliyun,yunpian;HK,MO,TW:tencent;*:twilio", "ALLOWED_REGIONS": "*", "YUNPIAN_API_KEY": "k",
+			"ALIYUN_ACCESS_KEY_ID": "id", "ALIYUN_ACCESS_KEY_SECRET": "s", "ALIYUN_SIGN_NAME": "shop", "ALIYUN_TEMPLATE_CODE": "SMS_71390007",
+			"TENCENT_SECRET_ID": "AKIDx", "TENCENT_SECRET_KEY": "k", "TENCENT_SMS_SDK_APP_ID": "1400006666", "TENCENT_TEMPLATE_ID": "1110",
+			"TWILIO_ACCOUNT_SID": "AC1", "TWILIO_AUTH_TOKEN": "t", "TWILIO_FROM": "+15005550006", "SMS_NOTIFY_MOBILE_CHANGED": "false"},
 		"tencent": {"SMS_PROVIDER": "tencent,yunpian", "YUNPIAN_API_KEY": "k", "TENCENT_SECRET_ID": "AKIDx", "TENCENT_SECRET_KEY": "k",
 			"TENCENT_SMS_SDK_APP_ID": "1400006666", "TENCENT_TEMPLATE_ID": "1110", "SMS_NOTIFY_MOBILE_CHANGED": "false"},
-		"failover": {"SMS_PROVIDER": "yunpian,webhook", "YUNPIAN_API_KEY": "k", "SMS_WEBHOOK_URL": "http://127.0.0.1:9/", "SMS_WEBHOOK_SECRET": "s"},
 	}
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	for store, url := range stores {

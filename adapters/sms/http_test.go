@@ -33,8 +33,9 @@ func TestUnreachableVendorErrorsHideURLCredentials(t *testing.T) {
 	closed.Close()
 	target := strings.Replace(closed.URL, "http://", "http://vendor-user:vendor-pass@", 1) + "/send?key=SECRET-KEY"
 	for name, sender := range map[string]ports.SMSSender{
-		"webhook": sms.NewWebhook(sms.WebhookConfig{URL: target, Secret: "s"}),
+		"webhook": newWebhook(t, sms.WebhookConfig{URL: target, Secret: testWebhookSecret}),
 		"yunpian": sms.NewYunpian(sms.YunpianConfig{URL: target, APIKey: "k"}),
+		"twilio":  sms.NewTwilio(sms.TwilioConfig{URL: target, AccountSID: "AC1", AuthToken: "t", From: "+15005550006"}),
 	} {
 		t.Run(name, func(t *testing.T) {
 			err := sender.Send(context.Background(), ports.SMS{Mobile: "13800000000", Text: "text"})

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -17,7 +18,10 @@ import (
 
 var _ ports.SMSSender = (*Webhook)(nil)
 
-// SignatureHeader carries the webhook body's signature.
+// SignatureHeader carries the legacy signature of the webhook body, sent only with
+// WebhookConfig.LegacySignature.
+// It is deprecated: receivers verify the Standard Webhooks headers (VerifyWebhook) instead;
+// the header goes in the next release.
 const SignatureHeader = "X-Phoneauth-Signature"
 
 const (
@@ -29,8 +33,14 @@ const (
 // WebhookConfig configures the webhook provider.
 type WebhookConfig struct {
 	URL string
-	// Secret signs every request body.
+	// Secret is SMS_WEBHOOK_SECRET: space-separated whsec_<base64> keys, each of which
+	// signs every request (the first is the current one, the others are kept during a
+	// rotation), and with LegacySignature the old plain secret (see CheckWebhookSecret).
 	Secret string
+	// LegacySignature adds the deprecated X-Phoneauth-Signature header.
+	LegacySignature bool
+	// Now stamps webhook-timestamp; nil means time.Now.
+	Now func() time.Time
 	// Timeout bounds each request; zero means 10 s.
 	Timeout time.Duration
 	// Client sends the requests; nil means a client of its own.
@@ -38,17 +48,27 @@ type WebhookConfig struct {
 }
 
 // Webhook hands messages to an HTTP endpoint of the operator's (a gateway of their own, or
-// a bridge to a vendor this service does not know), signing each request so the receiver
-// can tell it came from this service.
+// a bridge to a vendor this service does not know), signing each request to the Standard
+// Webhooks specification so the receiver can tell it came from this service, unchanged
+// and lately.
 type Webhook struct {
-	url    string
-	secret []byte
-	http   httpSender
+	url  string
+	keys webhookKeys
+	now  func() time.Time
+	http httpSender
 }
 
-// NewWebhook returns a provider for cfg.
-func NewWebhook(cfg WebhookConfig) *Webhook {
-	return &Webhook{url: cfg.URL, secret: []byte(cfg.Secret), http: newHTTPSender(cfg.Client, cfg.Timeout)}
+// NewWebhook returns a provider for cfg, or an error saying what is wrong with its Secret.
+func NewWebhook(cfg WebhookConfig) (*Webhook, error) {
+	keys, err := parseWebhookSecret(cfg.Secret, cfg.LegacySignature)
+	if err != nil {
+		return nil, fmt.Errorf("webhook secret %w", err)
+	}
+	now := cfg.Now
+	if now == nil {
+		now = time.Now
+	}
+	return &Webhook{url: cfg.URL, keys: keys, now: now, http: newHTTPSender(cfg.Client, cfg.Timeout)}, nil
 }
 
 type webhookMessage struct {
@@ -56,8 +76,11 @@ type webhookMessage struct {
 	Text   string `json:"text"`
 }
 
-// Send posts {"mobile": ..., "text": ...} with the header
-// X-Phoneauth-Signature: sha256=<hex HMAC-SHA256 of the exact body under the secret>.
+// Send posts {"mobile": ..., "text": ...} with the Standard Webhooks headers: webhook-id
+// (fresh for each message), webhook-timestamp (unix seconds) and webhook-signature
+// ("v1,<base64 HMAC-SHA256 of id.timestamp.body>" under each key, space-separated). With
+// LegacySignature it adds X-Phoneauth-Signature: sha256=<hex HMAC-SHA256 of the exact body
+// under the plain secret>.
 //
 // Outcomes: 2xx is sent; 4xx is a refusal, carrying the body's "msg", "message" or
 // "detail" when it is JSON that has one; 5xx, any other status, a connection error or a
@@ -67,7 +90,19 @@ func (w *Webhook) Send(ctx context.Context, msg ports.SMS) error {
 	if err != nil {
 		return fmt.Errorf("webhook: %w", unavailable(err))
 	}
-	header := http.Header{SignatureHeader: {sign(w.secret, body)}}
+	id, err := newWebhookID()
+	if err != nil {
+		return fmt.Errorf("webhook: %w", unavailable(err))
+	}
+	ts := strconv.FormatInt(w.now().Unix(), 10)
+	header := http.Header{
+		WebhookIDHeader:        {id},
+		WebhookTimestampHeader: {ts},
+		WebhookSignatureHeader: {standardSignatures(w.keys.standard, id, ts, body)},
+	}
+	if w.keys.legacy != nil {
+		header.Set(SignatureHeader, sign(w.keys.legacy, body))
+	}
 	ans, err := w.http.post(ctx, w.url, "application/json", body, header)
 	if err != nil {
 		return fmt.Errorf("webhook: %w", err)
@@ -82,10 +117,11 @@ func (w *Webhook) Send(ctx context.Context, msg ports.SMS) error {
 	}
 }
 
-// VerifyWebhookSignature tells, in constant time, whether header is the signature of body
-// under secret. It is the whole scheme: header is "sha256=" followed by the lowercase hex
+// VerifyWebhookSignature tells, in constant time, whether header is the legacy signature of
+// body under secret. It is the whole scheme: header is "sha256=" followed by the lowercase hex
 // HMAC-SHA256 of the raw request body, keyed with the shared secret. Receivers must check
 // it against the bytes they received, before decoding them.
+// It is deprecated, with the header: it cannot tell a replay; use VerifyWebhook.
 func VerifyWebhookSignature(secret string, body []byte, header string) bool {
 	got, ok := strings.CutPrefix(header, signaturePrefix)
 	if !ok {

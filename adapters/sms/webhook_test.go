@@ -21,6 +21,18 @@ import (
 	"github.com/phoneauth/phoneauth/ports"
 )
 
+// testWebhookSecret is a Standard Webhooks secret: whsec_ and 32 bytes in base64.
+const testWebhookSecret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+
+func newWebhook(t *testing.T, cfg sms.WebhookConfig) *sms.Webhook {
+	t.Helper()
+	wh, err := sms.NewWebhook(cfg)
+	require.NoError(t, err)
+	return wh
+}
+
+// The deprecated legacy header, with SMS_WEBHOOK_LEGACY_SIGNATURE and the plain secret of
+// existing deployments, is signed as before.
 func TestWebhookPostsSignedJSON(t *testing.T) {
 	var got *http.Request
 	var body []byte
@@ -31,7 +43,7 @@ func TestWebhookPostsSignedJSON(t *testing.T) {
 	}))
 	t.Cleanup(srv.Close)
 
-	wh := sms.NewWebhook(sms.WebhookConfig{URL: srv.URL + "/sms", Secret: "s3cret"})
+	wh := newWebhook(t, sms.WebhookConfig{URL: srv.URL + "/sms", Secret: "s3cret", LegacySignature: true})
 	require.NoError(t, wh.Send(context.Background(), ports.SMS{Mobile: "13800000000", Text: "验证码 123456 & more"}))
 
 	assert.Equal(t, http.MethodPost, got.Method)
@@ -102,7 +114,7 @@ func TestWebhookOutcomes(t *testing.T) {
 			}))
 			t.Cleanup(srv.Close)
 
-			err := sms.NewWebhook(sms.WebhookConfig{URL: srv.URL, Secret: "s"}).Send(context.Background(), ports.SMS{Mobile: "13800000000", Text: "secret text 123456"})
+			err := newWebhook(t, sms.WebhookConfig{URL: srv.URL, Secret: testWebhookSecret}).Send(context.Background(), ports.SMS{Mobile: "13800000000", Text: "secret text 123456"})
 			if tc.wantErr == nil {
 				require.NoError(t, err)
 				return
@@ -128,7 +140,7 @@ func TestWebhookTimeoutAndConnectionErrorsAreUnavailable(t *testing.T) {
 	t.Cleanup(func() { close(release) })
 
 	start := time.Now()
-	err := sms.NewWebhook(sms.WebhookConfig{URL: slow.URL, Secret: "s", Timeout: 50 * time.Millisecond}).
+	err := newWebhook(t, sms.WebhookConfig{URL: slow.URL, Secret: testWebhookSecret, Timeout: 50 * time.Millisecond}).
 		Send(context.Background(), ports.SMS{Mobile: "13800000000", Text: "text"})
 	require.ErrorIs(t, err, domain.ErrSMSUnavailable)
 	require.ErrorIs(t, err, context.DeadlineExceeded)
@@ -136,6 +148,6 @@ func TestWebhookTimeoutAndConnectionErrorsAreUnavailable(t *testing.T) {
 
 	closed := httptest.NewServer(http.NotFoundHandler())
 	closed.Close()
-	err = sms.NewWebhook(sms.WebhookConfig{URL: closed.URL, Secret: "s"}).Send(context.Background(), ports.SMS{Mobile: "13800000000", Text: "text"})
+	err = newWebhook(t, sms.WebhookConfig{URL: closed.URL, Secret: testWebhookSecret}).Send(context.Background(), ports.SMS{Mobile: "13800000000", Text: "text"})
 	require.ErrorIs(t, err, domain.ErrSMSUnavailable)
 }

@@ -63,7 +63,7 @@ func TestSlowVendorAnswersWithinTheDeadline(t *testing.T) {
 	}))
 	t.Cleanup(vendor.Close)
 	t.Cleanup(func() { close(release) })
-	h := harness.Start(t, map[string]string{"SMS_PROVIDER": "webhook", "SMS_WEBHOOK_URL": vendor.URL, "SMS_WEBHOOK_SECRET": "s",
+	h := harness.Start(t, map[string]string{"SMS_PROVIDER": "webhook", "SMS_WEBHOOK_URL": vendor.URL, "SMS_WEBHOOK_SECRET": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
 		"REQUEST_TIMEOUT": "500ms", "SMS_DAILY_LIMIT": "1", "SMS_GLOBAL_HOURLY_LIMIT": "1"}, nil, harness.NewClock())
 	mobile := harness.NewMobile()
 	start := time.Now()

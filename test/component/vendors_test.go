@@ -3,6 +3,7 @@ package component_test
 import (
 	"github.com/phoneauth/phoneauth/test/harness"
 
+	"encoding/base64"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -10,6 +11,7 @@ import (
 	"net/url"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -103,7 +105,7 @@ func TestFailoverToWebhook(t *testing.T) {
 	h := harness.Start(t, map[string]string{
 		"SMS_PROVIDER":    "yunpian,webhook",
 		"YUNPIAN_API_KEY": "k", "YUNPIAN_URL": yunpian.server.URL,
-		"SMS_WEBHOOK_URL": webhook.server.URL, "SMS_WEBHOOK_SECRET": "webhook-secret",
+		"SMS_WEBHOOK_URL": webhook.server.URL, "SMS_WEBHOOK_SECRET": "webhook-secret", "SMS_WEBHOOK_LEGACY_SIGNATURE": "true",
 	}, nil, harness.NewClock())
 	mobile := harness.NewMobile()
 	harness.Expect(t, h.Post("/code/", map[string]any{"mobile": mobile}), http.StatusCreated, `{"mobile": "`+mobile+`"}`)
@@ -112,7 +114,8 @@ func TestFailoverToWebhook(t *testing.T) {
 	require.Len(t, ypReqs, 1)
 	reqs, bodies := webhook.received()
 	require.Len(t, reqs, 1)
-	require.True(t, sms.VerifyWebhookSignature("webhook-secret", bodies[0], reqs[0].Header.Get(sms.SignatureHeader)))
+	require.True(t, sms.VerifyWebhookSignature("webhook-secret", bodies[0], reqs[0].Header.Get(sms.SignatureHeader)), "the legacy header, as before")
+	require.NoError(t, sms.VerifyWebhook("whsec_"+base64.StdEncoding.EncodeToString([]byte("webhook-secret")), reqs[0].Header, bodies[0], time.Now()), "and Standard Webhooks")
 	var msg struct{ Mobile, Text string }
 	require.NoError(t, json.Unmarshal(bodies[0], &msg))
 	require.Equal(t, mobile, msg.Mobile)

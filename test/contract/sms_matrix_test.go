@@ -3,6 +3,7 @@ package contract_test
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -61,6 +62,14 @@ func TestSMSSender(t *testing.T) {
 		"tencent": func(t *testing.T) contract.SMSHarness {
 			v := newFakeTencent(t)
 			return contract.SMSHarness{Sender: v.sender(), Delivered: v.delivered, Refuse: v.refuse, BeUnavailable: v.beUnavailable, Templated: true}
+		},
+		"twilio": twilioHarness,
+		// SMS_ROUTES=CN:yunpian,twilio;*:webhook with YunPian down.
+		"routes": routesHarness,
+		// SMS_WEBHOOK_LEGACY_SIGNATURE=true with the plain secret of existing deployments.
+		"webhook-legacy": func(t *testing.T) contract.SMSHarness {
+			v := startFakeWebhook(t, true)
+			return contract.SMSHarness{Sender: v.sender(), Delivered: v.delivered, Refuse: v.refuse, BeUnavailable: v.beUnavailable}
 		},
 		// YunPian is down, so the webhook delivers; YunPian's refusals end the attempt.
 		"failover": func(t *testing.T) contract.SMSHarness {
@@ -318,18 +327,31 @@ func (v *fakeYunpian) sender(timeout time.Duration) *sms.Yunpian {
 	return sms.NewYunpian(sms.YunpianConfig{APIKey: v.apiKey, URL: v.srv.URL + yunpianPath, Timeout: timeout, Client: v.srv.Client()})
 }
 
-// fakeWebhook is an operator's SMS gateway that checks each request's signature.
+// fakeWebhook is an operator's SMS gateway that checks each request's Standard Webhooks
+// signature, or with legacy the deprecated X-Phoneauth-Signature.
 type fakeWebhook struct {
 	fakeVendor
+	t      *testing.T
 	secret string
+	legacy bool
 }
 
-func newFakeWebhook(t *testing.T) *fakeWebhook {
-	v := &fakeWebhook{secret: "webhook-secret"}
+func newFakeWebhook(t *testing.T) *fakeWebhook { return startFakeWebhook(t, false) }
+
+func startFakeWebhook(t *testing.T, legacy bool) *fakeWebhook {
+	v := &fakeWebhook{t: t, secret: "whsec_" + base64.StdEncoding.EncodeToString([]byte("webhook-secret, 32 bytes long...")), legacy: legacy}
+	if legacy {
+		v.secret = "webhook-secret"
+	}
 	v.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		req, mode, refusal := v.record(t, r)
-		if !sms.VerifyWebhookSignature(v.secret, req.body, r.Header.Get(sms.SignatureHeader)) {
-			t.Errorf("webhook got a bad signature %q", r.Header.Get(sms.SignatureHeader))
+		if legacy && !sms.VerifyWebhookSignature(v.secret, req.body, r.Header.Get(sms.SignatureHeader)) {
+			t.Errorf("webhook got a bad legacy signature %q", r.Header.Get(sms.SignatureHeader))
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		if err := sms.VerifyWebhook(v.secret, r.Header, req.body, time.Now()); !legacy && err != nil {
+			t.Errorf("webhook got a bad signature: %v", err)
 			w.WriteHeader(http.StatusUnauthorized)
 			return
 		}
@@ -355,7 +377,9 @@ func newFakeWebhook(t *testing.T) *fakeWebhook {
 }
 
 func (v *fakeWebhook) sender() *sms.Webhook {
-	return sms.NewWebhook(sms.WebhookConfig{URL: v.srv.URL + "/sms", Secret: v.secret, Timeout: time.Second, Client: v.srv.Client()})
+	wh, err := sms.NewWebhook(sms.WebhookConfig{URL: v.srv.URL + "/sms", Secret: v.secret, LegacySignature: v.legacy, Timeout: time.Second, Client: v.srv.Client()})
+	require.NoError(v.t, err)
+	return wh
 }
 
 func writeJSON(t *testing.T, w io.Writer, v any) {

@@ -2,13 +2,14 @@ package main
 
 import (
 	"crypto/rand"
-	"encoding/hex"
+	"encoding/base64"
 	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
 	"sync"
+	"time"
 
 	"github.com/phoneauth/phoneauth/adapters/sms"
 )
@@ -28,11 +29,11 @@ var codeInText = regexp.MustCompile(`\b\d{4,10}\b`)
 
 // startReceiver listens on a loopback port (httptest binds 127.0.0.1).
 func startReceiver() (*receiver, error) {
-	secret := make([]byte, 16)
+	secret := make([]byte, 32)
 	if _, err := rand.Read(secret); err != nil {
 		return nil, err
 	}
-	r := &receiver{secret: hex.EncodeToString(secret), codes: map[string]string{}}
+	r := &receiver{secret: "whsec_" + base64.StdEncoding.EncodeToString(secret), codes: map[string]string{}}
 	r.server = httptest.NewServer(http.HandlerFunc(r.serve))
 	r.url = r.server.URL + "/sms"
 	return r, nil
@@ -44,7 +45,7 @@ func (r *receiver) serve(w http.ResponseWriter, req *http.Request) {
 		http.Error(w, `{"detail": "unreadable body"}`, http.StatusBadRequest)
 		return
 	}
-	if !sms.VerifyWebhookSignature(r.secret, body, req.Header.Get(sms.SignatureHeader)) {
+	if sms.VerifyWebhook(r.secret, req.Header, body, time.Now()) != nil {
 		http.Error(w, `{"detail": "bad signature"}`, http.StatusUnauthorized)
 		return
 	}

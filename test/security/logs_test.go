@@ -27,7 +27,7 @@ func TestVendorURLCredentialsAreNotLogged(t *testing.T) {
 	const user, password, key = "vendor-user", "vendor-pass", "SECRET-vendor-key"
 	url := "http://" + user + ":" + password + "@" + closedAddr(t) + "/send?key=" + key
 	for name, env := range map[string]map[string]string{
-		"webhook": {"SMS_PROVIDER": "webhook", "SMS_WEBHOOK_URL": url, "SMS_WEBHOOK_SECRET": "webhook-signing-secret"},
+		"webhook": {"SMS_PROVIDER": "webhook", "SMS_WEBHOOK_URL": url, "SMS_WEBHOOK_SECRET": "webhook-signing-secret", "SMS_WEBHOOK_LEGACY_SIGNATURE": "true"},
 		"yunpian": {"SMS_PROVIDER": "yunpian", "YUNPIAN_URL": url, "YUNPIAN_API_KEY": "yunpian-api-key"},
 	} {
 		t.Run(name, func(t *testing.T) {
