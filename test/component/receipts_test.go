@@ -2,10 +2,12 @@ package component_test
 
 import (
 	"net/http"
+	"net/url"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/phoneauth/phoneauth/adapters/sms"
 	"github.com/phoneauth/phoneauth/test/harness"
 )
 
@@ -40,4 +42,33 @@ func TestDeliveryReceiptsAreCounted(t *testing.T) {
 	require.Contains(t, h.Log(), "delivery receipt refused")
 
 	harness.Expect(t, post("/sms/receipts/yunpian/"), http.StatusNotFound, `{"detail": "Not found."}`)
+}
+
+// Twilio's status callbacks are judged by X-Twilio-Signature over the public callback URL
+// and the posted parameters, keyed with the auth token.
+func TestTwilioStatusCallbacksAreCounted(t *testing.T) {
+	t.Parallel()
+	const callback = "https://auth.shop.example/sms/receipts/twilio/"
+	h := harness.Start(t, map[string]string{
+		"SMS_PROVIDER": "twilio", "TWILIO_ACCOUNT_SID": "AC0123", "TWILIO_AUTH_TOKEN": "auth-token",
+		"TWILIO_FROM": "+15005550006", "TWILIO_URL": "http://127.0.0.1:9/", "TWILIO_STATUS_CALLBACK_URL": callback,
+	}, nil, harness.NewClock())
+	post := func(params url.Values, signature string) harness.Response {
+		return h.Request(http.MethodPost, "/sms/receipts/twilio/", params.Encode(),
+			"Content-Type", "application/x-www-form-urlencoded", "X-Twilio-Signature", signature)
+	}
+	for _, status := range []string{"sent", "delivered", "undelivered"} {
+		params := url.Values{"MessageSid": {"SM1"}, "MessageStatus": {status}, "To": {"+8613800138000"}}
+		r := post(params, sms.TwilioSignature("auth-token", callback, params))
+		require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
+	}
+	for status, want := range map[string]float64{"sent": 1, "delivered": 1, "failed": 1} {
+		require.Equal(t, want, h.Metric("phoneauth_sms_delivery_total", `provider="twilio",status="`+status+`"`), status)
+	}
+
+	params := url.Values{"MessageSid": {"SM1"}, "MessageStatus": {"delivered"}}
+	signed := sms.TwilioSignature("auth-token", callback, params)
+	params.Set("MessageStatus", "failed") // tampered after signing
+	require.Equal(t, http.StatusForbidden, post(params, signed).Status)
+	require.Equal(t, 1.0, h.Metric("phoneauth_sms_delivery_total", `provider="twilio",status="failed"`))
 }
