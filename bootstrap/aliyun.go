@@ -54,17 +54,25 @@ func (r *reader) aliyun(cfg *Config) {
 			r.fail(v.name, "is required when SMS_PROVIDER includes aliyun")
 		}
 	}
+	r.requireNoticeTemplates(*cfg, ProviderAliyun, "ALIYUN", a.Templates)
+}
+
+// requireNoticeTemplates fails for a notice that is on without its template
+// (<prefix>_TEMPLATE_NOTICE_...) of a provider that sends only registered templates: the
+// code template without its code is no notice.
+func (r *reader) requireNoticeTemplates(cfg Config, provider, prefix string, templates map[ports.SMSKind]string) {
 	for _, n := range []struct {
-		on          bool
-		flag, templ string
-		kind        ports.SMSKind
+		on           bool
+		flag, suffix string
+		kind         ports.SMSKind
 	}{
-		{cfg.SMSNotifyRegistered, "SMS_NOTIFY_REGISTERED", "ALIYUN_TEMPLATE_NOTICE_REGISTERED", ports.NoticeRegistered},
-		{cfg.SMSNotifyUnknown, "SMS_NOTIFY_UNKNOWN", "ALIYUN_TEMPLATE_NOTICE_UNKNOWN", ports.NoticeUnknown},
-		{cfg.SMSNotifyMobileChanged, "SMS_NOTIFY_MOBILE_CHANGED", "ALIYUN_TEMPLATE_NOTICE_MOBILE_CHANGED", ports.NoticeMobileChanged},
+		{cfg.SMSNotifyRegistered, "SMS_NOTIFY_REGISTERED", "REGISTERED", ports.NoticeRegistered},
+		{cfg.SMSNotifyUnknown, "SMS_NOTIFY_UNKNOWN", "UNKNOWN", ports.NoticeUnknown},
+		{cfg.SMSNotifyMobileChanged, "SMS_NOTIFY_MOBILE_CHANGED", "MOBILE_CHANGED", ports.NoticeMobileChanged},
 	} {
-		if n.on && a.Templates[n.kind] == "" {
-			r.fail(n.templ, "is required when SMS_PROVIDER includes aliyun and %s is on (register a template for the notice, or set %s=false)", n.flag, n.flag)
+		if n.on && templates[n.kind] == "" {
+			r.fail(prefix+"_TEMPLATE_NOTICE_"+n.suffix, "is required when SMS_PROVIDER includes %s and %s is on (register a template for the notice, or set %s=false)",
+				provider, n.flag, n.flag)
 		}
 	}
 }

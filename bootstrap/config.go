@@ -94,9 +94,9 @@ type Config struct {
 	CaptchaTimeout   time.Duration
 
 	// SMS routing by region, Twilio, and the webhook's deprecated signature.
-	SMSRoutes                 []SMSRoute   // SMS_ROUTES: a chain per region; nil: SMSProviders for every number
-	Twilio                    TwilioConfig // TWILIO_*
-	SMSWebhookLegacySignature bool         // also send the deprecated X-Phoneauth-Signature
+	SMSRoutes                 []SMSRoute       // SMS_ROUTES: a chain per region; nil: SMSProviders for every number
+	Twilio                    sms.TwilioConfig // TWILIO_*; set apart: Timeout, E164
+	SMSWebhookLegacySignature bool             // also send the deprecated X-Phoneauth-Signature
 }
 
 // DefaultSMSTemplate is the original shop's message, in English.

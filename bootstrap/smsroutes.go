@@ -13,25 +13,15 @@ import (
 // ProviderTwilio is Twilio's Messages API, in SMS_PROVIDER and SMS_ROUTES.
 const ProviderTwilio = "twilio"
 
-// TwilioConfig is the Twilio provider's configuration (TWILIO_*).
-type TwilioConfig struct {
-	AccountSID          string
-	AuthToken           string
-	From                string
-	MessagingServiceSID string
-	URL                 string
-	StatusCallbackURL   string // "" asks for no status callbacks
-}
-
 // SMSRoute sends the numbers of its regions through its providers, in failover order.
 type SMSRoute struct {
 	Regions   []string // ISO 3166 codes, or sms.AnyRegion for the regions no route names
 	Providers []string
 }
 
-// twilio reads TWILIO_*.
-func (r *reader) twilio() TwilioConfig {
-	return TwilioConfig{
+// twilio reads TWILIO_*, the request time-out and the number plan aside (see newTwilio).
+func (r *reader) twilio() sms.TwilioConfig {
+	return sms.TwilioConfig{
 		AccountSID:          r.str("TWILIO_ACCOUNT_SID", ""),
 		AuthToken:           r.str("TWILIO_AUTH_TOKEN", ""),
 		From:                r.str("TWILIO_FROM", ""),
@@ -149,16 +139,14 @@ func (r *reader) checkSMSRouting(cfg Config) {
 // region into the E.164 form Twilio's To needs by reading them with the number plan.
 func newTwilio(cfg Config, plan phonenumber.Plan) *sms.Twilio {
 	tw := cfg.Twilio
-	return sms.NewTwilio(sms.TwilioConfig{
-		AccountSID: tw.AccountSID, AuthToken: tw.AuthToken, From: tw.From, MessagingServiceSID: tw.MessagingServiceSID,
-		URL: tw.URL, StatusCallbackURL: tw.StatusCallbackURL, Timeout: cfg.SMSTimeout,
-		E164: func(mobile string) string {
-			if m, err := plan.Parse(mobile); err == nil {
-				return m.String()
-			}
-			return mobile // Twilio judges it
-		},
-	})
+	tw.Timeout = cfg.SMSTimeout
+	tw.E164 = func(mobile string) string {
+		if m, err := plan.Parse(mobile); err == nil {
+			return m.String()
+		}
+		return mobile // Twilio judges it
+	}
+	return sms.NewTwilio(tw)
 }
 
 // routeSMS is the sender the application gets: the chain of SMS_PROVIDER for every

@@ -15,6 +15,7 @@ import (
 	"go.uber.org/fx"
 
 	"github.com/phoneauth/phoneauth/adapters/metrics"
+	"github.com/phoneauth/phoneauth/adapters/sms"
 	"github.com/phoneauth/phoneauth/ports"
 )
 
@@ -53,7 +54,7 @@ func TestConfigReadsSMSRoutes(t *testing.T) {
 func TestConfigTwilio(t *testing.T) {
 	cfg, err := LoadConfig(lookupFrom(env("SMS_PROVIDER=twilio TWILIO_ACCOUNT_SID=AC1 TWILIO_AUTH_TOKEN=t TWILIO_MESSAGING_SERVICE_SID=MG1", nil)))
 	require.NoError(t, err)
-	require.Equal(t, TwilioConfig{AccountSID: "AC1", AuthToken: "t", MessagingServiceSID: "MG1", URL: "https://api.twilio.com"}, cfg.Twilio)
+	require.Equal(t, sms.TwilioConfig{AccountSID: "AC1", AuthToken: "t", MessagingServiceSID: "MG1", URL: "https://api.twilio.com"}, cfg.Twilio)
 }
 
 func TestConfigRefusesBadRoutingNamingTheVariable(t *testing.T) {

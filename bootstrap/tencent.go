@@ -82,25 +82,10 @@ func (r *reader) tencent(providers []string) TencentConfig {
 	return c
 }
 
-// tencentNotices fails for a notice that is on without a Tencent template: Tencent sends
-// only registered templates, and the code template without its code is no notice.
+// tencentNotices fails for a notice that is on without a Tencent template.
 func (r *reader) tencentNotices(cfg Config) {
-	if !slices.Contains(cfg.SMSProvidersInUse(), ProviderTencent) {
-		return
-	}
-	for _, n := range []struct {
-		on   bool
-		kind ports.SMSKind
-		name string
-		flag string
-	}{
-		{cfg.SMSNotifyRegistered, ports.NoticeRegistered, "TENCENT_TEMPLATE_NOTICE_REGISTERED", "SMS_NOTIFY_REGISTERED"},
-		{cfg.SMSNotifyUnknown, ports.NoticeUnknown, "TENCENT_TEMPLATE_NOTICE_UNKNOWN", "SMS_NOTIFY_UNKNOWN"},
-		{cfg.SMSNotifyMobileChanged, ports.NoticeMobileChanged, "TENCENT_TEMPLATE_NOTICE_MOBILE_CHANGED", "SMS_NOTIFY_MOBILE_CHANGED"},
-	} {
-		if n.on && cfg.Tencent.Templates[n.kind] == "" {
-			r.fail(n.name, "is required when SMS_PROVIDER includes tencent and %s is on (or set %s=false)", n.flag, n.flag)
-		}
+	if slices.Contains(cfg.SMSProvidersInUse(), ProviderTencent) {
+		r.requireNoticeTemplates(cfg, ProviderTencent, "TENCENT", cfg.Tencent.Templates)
 	}
 }
 
