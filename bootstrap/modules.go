@@ -261,8 +261,11 @@ func smsModule(cfg Config) fx.Option {
 					LegacySignature: cfg.SMSWebhookLegacySignature, Timeout: cfg.SMSTimeout}); err != nil {
 					return nil, nil, fmt.Errorf("SMS_WEBHOOK_SECRET: %w", err)
 				}
-				if cfg.SMSWebhookLegacySignature {
+				switch {
+				case cfg.SMSWebhookLegacySignature:
 					logger.Warn("SMS_WEBHOOK_LEGACY_SIGNATURE is deprecated: move the receiver to the Standard Webhooks headers, then turn it off")
+				case !strings.Contains(cfg.SMSWebhookSecret, "whsec_"):
+					logger.Warn("SMS_WEBHOOK_SECRET is a plain secret: it signs the Standard Webhooks headers only; a receiver that checks X-Phoneauth-Signature needs SMS_WEBHOOK_LEGACY_SIGNATURE=true until it moves over")
 				}
 			case ProviderTwilio:
 				tw := newTwilio(cfg, plan)

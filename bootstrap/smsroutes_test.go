@@ -77,7 +77,8 @@ func TestConfigRefusesBadRoutingNamingTheVariable(t *testing.T) {
 		{env("SMS_ROUTES=HK:console", nil), "SMS_ROUTES", "no route for CN"},
 		{env("SMS_ROUTES=CN:console ALLOWED_REGIONS=*", nil), "SMS_ROUTES", "no * route"},
 		{env("SMS_ROUTES=CN:console ALLOWED_REGIONS=CN,GB", nil), "SMS_ROUTES", "no route for GB"},
-		{env("SMS_PROVIDER=webhook SMS_WEBHOOK_URL=http://127.0.0.1:9/ SMS_WEBHOOK_SECRET=plain", nil), "SMS_WEBHOOK_SECRET", "SMS_WEBHOOK_LEGACY_SIGNATURE"},
+		{env("SMS_PROVIDER=webhook SMS_WEBHOOK_URL=http://127.0.0.1:9/", map[string]string{"SMS_WEBHOOK_SECRET": "plain whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"}),
+			"SMS_WEBHOOK_SECRET", "SMS_WEBHOOK_LEGACY_SIGNATURE"},
 		{env("SMS_ROUTES=*:webhook SMS_WEBHOOK_URL=http://127.0.0.1:9/ SMS_WEBHOOK_SECRET=whsec_c2hvcnQ=", nil), "SMS_WEBHOOK_SECRET", "5 bytes"},
 	} {
 		_, err := LoadConfig(lookupFrom(row.vars))

@@ -50,14 +50,20 @@ type webhookKeys struct {
 // X-Phoneauth-Signature as before and (as the spec's migration section allows) the
 // Standard Webhooks signature too, so that a receiver can move to the spec without a new
 // secret: it verifies with whsec_ followed by the plain secret in base64. A value with no
-// whsec_ key at all is, with legacy, one plain secret as before, spaces included.
+// whsec_ key at all is one plain secret as before, spaces included: it signs
+// webhook-signature (so an existing configuration keeps starting and sending), and with
+// legacy X-Phoneauth-Signature too.
 func parseWebhookSecret(value string, legacy bool) (webhookKeys, error) {
 	value = strings.TrimSpace(value)
 	if value == "" {
 		return webhookKeys{}, errors.New("is empty")
 	}
-	if legacy && !slices.ContainsFunc(strings.Fields(value), func(s string) bool { return strings.HasPrefix(s, secretPrefix) }) {
-		return webhookKeys{standard: [][]byte{[]byte(value)}, legacy: []byte(value)}, nil
+	if !slices.ContainsFunc(strings.Fields(value), func(s string) bool { return strings.HasPrefix(s, secretPrefix) }) {
+		keys := webhookKeys{standard: [][]byte{[]byte(value)}}
+		if legacy {
+			keys.legacy = keys.standard[0]
+		}
+		return keys, nil
 	}
 	var keys webhookKeys
 	var plain []string
@@ -78,7 +84,7 @@ func parseWebhookSecret(value string, legacy bool) (webhookKeys, error) {
 	}
 	switch {
 	case len(plain) > 0 && !legacy:
-		return webhookKeys{}, errors.New("has a secret without the whsec_ prefix: Standard Webhooks secrets are whsec_<base64>; the old X-Phoneauth-Signature secret needs SMS_WEBHOOK_LEGACY_SIGNATURE=true (deprecated)")
+		return webhookKeys{}, errors.New("mixes whsec_ secrets with one without the prefix: the old X-Phoneauth-Signature secret goes beside them only with SMS_WEBHOOK_LEGACY_SIGNATURE=true (deprecated)")
 	case len(plain) > 1:
 		return webhookKeys{}, errors.New("has several secrets without the whsec_ prefix: the old X-Phoneauth-Signature takes one")
 	case len(plain) == 0 && legacy:

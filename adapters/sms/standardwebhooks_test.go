@@ -234,12 +234,12 @@ func TestWebhookSecretsAreChecked(t *testing.T) {
 		legacy bool
 		want   string
 	}{
-		"plain without the legacy flag": {"s3cret", false, "SMS_WEBHOOK_LEGACY_SIGNATURE"},
-		"not base64":                    {"whsec_not*base64", false, "base64"},
-		"too short":                     {"whsec_" + base64.StdEncoding.EncodeToString([]byte("short")), false, "5 bytes"},
-		"legacy, two plain":             {"one two " + currentSecret, true, "several"},
-		"legacy, no plain":              {currentSecret, true, "no plain secret"},
-		"empty":                         {"  ", false, "empty"},
+		"plain beside whsec_ without the legacy flag": {"s3cret " + currentSecret, false, "SMS_WEBHOOK_LEGACY_SIGNATURE"},
+		"not base64":        {"whsec_not*base64", false, "base64"},
+		"too short":         {"whsec_" + base64.StdEncoding.EncodeToString([]byte("short")), false, "5 bytes"},
+		"legacy, two plain": {"one two " + currentSecret, true, "several"},
+		"legacy, no plain":  {currentSecret, true, "no plain secret"},
+		"empty":             {"  ", false, "empty"},
 	} {
 		err := sms.CheckWebhookSecret(tc.secret, tc.legacy)
 		require.Error(t, err, name)
@@ -248,5 +248,31 @@ func TestWebhookSecretsAreChecked(t *testing.T) {
 		require.Error(t, err, name)
 	}
 	require.NoError(t, sms.CheckWebhookSecret(currentSecret+" "+oldSecret, false))
+	require.NoError(t, sms.CheckWebhookSecret("s3cret", false), "an existing deployment's plain secret keeps starting")
 	require.NoError(t, sms.CheckWebhookSecret("s3cret", true))
+}
+
+// A deployment's plain secret, without the legacy flag, keeps the provider starting and
+// sending: it signs webhook-signature with its bytes (a receiver verifies with whsec_ and
+// the secret in base64), and the deprecated header is not sent.
+func TestAPlainSecretSignsTheStandardHeaders(t *testing.T) {
+	var header http.Header
+	var body []byte
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		header, body = r.Header.Clone(), must(io.ReadAll(r.Body))
+	}))
+	t.Cleanup(srv.Close)
+	w, err := sms.NewWebhook(sms.WebhookConfig{URL: srv.URL, Secret: "old plain secret"})
+	require.NoError(t, err)
+	require.NoError(t, w.Send(context.Background(), ports.SMS{Mobile: "13800000000", Text: "code 123456"}))
+	spec := "whsec_" + base64.StdEncoding.EncodeToString([]byte("old plain secret"))
+	require.NoError(t, sms.VerifyWebhook(spec, header, body, time.Now()))
+	assert.Empty(t, header.Get(sms.SignatureHeader), "the old header only with SMS_WEBHOOK_LEGACY_SIGNATURE")
+}
+
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
 }
