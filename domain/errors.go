@@ -132,6 +132,9 @@ var (
 var (
 	ErrUserNotFound     = newError(KindNotFound, "user_not_found")
 	ErrStoreUnavailable = newError(KindUnavailable, "store_unavailable")
+	// ErrBusy sheds a request that waited too long for a password hash: it was charged
+	// nothing and may be retried. Param: seconds to wait before retrying (Retry-After).
+	ErrBusy = newError(KindUnavailable, "busy")
 )
 
 // FieldError ties an Error to the request field it is about: a plain value, an answer.

@@ -13,9 +13,11 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"golang.org/x/crypto/argon2"
 
+	"github.com/phoneauth/phoneauth/domain"
 	"github.com/phoneauth/phoneauth/ports"
 )
 
@@ -68,26 +70,70 @@ type Config struct {
 	// One per core is enough: more would not finish sooner, and each holds its memory
 	// (m KiB) until it ends.
 	Concurrency int
+	// QueueTimeout is the longest a hash waits for a slot; past it the hash is not run and
+	// the caller gets domain.ErrBusy, with Retry-After seconds as its param. Zero waits as
+	// long as ctx lives.
+	QueueTimeout time.Duration
+	// Waited, when set, is told how long each hash waited for its slot, and whether it
+	// was shed (ErrBusy) rather than run. A wait that ctx ended is not reported.
+	Waited func(wait time.Duration, shed bool)
 }
 
 // Argon2id implements ports.PasswordHasher: it makes Argon2id hashes and reads them and the
 // Django formats.
 type Argon2id struct {
-	turns chan struct{} // a slot per hash running
+	turns   chan struct{} // a slot per hash running
+	timeout time.Duration
+	busy    error
+	waited  func(time.Duration, bool)
 }
 
 // NewArgon2id returns a hasher that makes OWASP-strength Argon2id hashes, cfg.Concurrency
 // at a time.
 func NewArgon2id(cfg Config) *Argon2id {
-	return &Argon2id{turns: make(chan struct{}, max(cfg.Concurrency, 1))}
+	waited := cfg.Waited
+	if waited == nil {
+		waited = func(time.Duration, bool) {}
+	}
+	return &Argon2id{
+		turns:   make(chan struct{}, max(cfg.Concurrency, 1)),
+		timeout: cfg.QueueTimeout,
+		busy:    domain.ErrBusy.WithParam(RetryAfter(cfg.QueueTimeout)),
+		waited:  waited,
+	}
 }
 
-// turn waits for a slot, while ctx is live, and holds it until done is called.
+// RetryAfter is the Retry-After of a hash shed after waiting timeout: whole seconds,
+// rounded up, at least 1. A client that waited that long saw a queue at least that long;
+// coming back sooner would most likely join the same queue.
+func RetryAfter(timeout time.Duration) string {
+	return strconv.Itoa(max(int((timeout+time.Second-1)/time.Second), 1))
+}
+
+// turn waits for a slot, while ctx is live and for at most the queue timeout, and holds it
+// until done is called.
 func (a *Argon2id) turn(ctx context.Context) (done func(), err error) {
+	start := time.Now()
 	select {
 	case a.turns <- struct{}{}:
-	case <-ctx.Done():
-		return nil, ctx.Err()
+	default:
+		var expired <-chan time.Time
+		if a.timeout > 0 {
+			timer := time.NewTimer(a.timeout)
+			defer timer.Stop()
+			expired = timer.C
+		}
+		select {
+		case a.turns <- struct{}{}:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-expired:
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+			a.waited(time.Since(start), true)
+			return nil, a.busy
+		}
 	}
 	done = func() { <-a.turns }
 	// A request that ended while it waited must not start a hash.
@@ -95,6 +141,7 @@ func (a *Argon2id) turn(ctx context.Context) (done func(), err error) {
 		done()
 		return nil, err
 	}
+	a.waited(time.Since(start), false)
 	return done, nil
 }
 

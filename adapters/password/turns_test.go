@@ -7,6 +7,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/phoneauth/phoneauth/domain"
 )
 
 // cheap is a valid hash that costs next to nothing to verify (one PBKDF2 iteration).
@@ -77,5 +79,55 @@ func TestAnEndedContextStartsNoHash(t *testing.T) {
 		_, err := h.Hash(ctx, "pw")
 		require.ErrorIs(t, err, context.Canceled)
 		require.Empty(t, h.turns, "the turn is given back")
+	}
+}
+
+func TestAHashWaitingPastTheQueueTimeoutIsShed(t *testing.T) {
+	const timeout = 100 * time.Millisecond
+	var waits []time.Duration
+	var shed []bool
+	h := NewArgon2id(Config{Concurrency: 1, QueueTimeout: timeout, Waited: func(w time.Duration, s bool) {
+		waits, shed = append(waits, w), append(shed, s)
+	}})
+	hold(t, h, 1)
+	start := time.Now()
+	_, err := h.Verify(context.Background(), cheap, "pw")
+	waited := time.Since(start)
+	require.ErrorIs(t, err, domain.ErrBusy)
+	var de *domain.Error
+	require.ErrorAs(t, err, &de)
+	assert.Equal(t, "1", de.Param(), "Retry-After: the timeout in whole seconds, rounded up")
+	assert.GreaterOrEqual(t, waited, timeout, "not shed before the timeout")
+	assert.Less(t, waited, timeout+time.Second, "shed at the timeout, not later")
+	require.Len(t, waits, 1)
+	assert.True(t, shed[0])
+	assert.GreaterOrEqual(t, waits[0], timeout)
+	_, err = h.Hash(context.Background(), "pw")
+	require.ErrorIs(t, err, domain.ErrBusy, "a hash is shed as a verification is")
+}
+
+func TestAHashWaitingLessThanTheQueueTimeoutRuns(t *testing.T) {
+	h := NewArgon2id(Config{Concurrency: 1, QueueTimeout: 5 * time.Second})
+	h.turns <- struct{}{}
+	time.AfterFunc(100*time.Millisecond, func() { <-h.turns })
+	_, err := h.Verify(context.Background(), cheap, "pw")
+	require.NoError(t, err, "the slot came free before the timeout")
+}
+
+func TestContextEndingBeforeTheQueueTimeoutWins(t *testing.T) {
+	h := NewArgon2id(Config{Concurrency: 1, QueueTimeout: 5 * time.Second})
+	hold(t, h, 1)
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	_, err := h.Verify(ctx, cheap, "pw")
+	require.ErrorIs(t, err, context.DeadlineExceeded)
+	assert.NotErrorIs(t, err, domain.ErrBusy)
+	assert.Less(t, time.Since(start), time.Second)
+}
+
+func TestRetryAfterIsTheQueueTimeoutRoundedUp(t *testing.T) {
+	for timeout, want := range map[time.Duration]string{0: "1", time.Millisecond: "1", 2 * time.Second: "2", 2500 * time.Millisecond: "3"} {
+		assert.Equal(t, want, RetryAfter(timeout), "%s", timeout)
 	}
 }
