@@ -145,6 +145,7 @@ func (h *ResetPassword) Handle(ctx context.Context, cmd ports.ResetPassword) (po
 	if err != nil {
 		return ports.Tokens{}, err
 	}
+	admitted := h.codes.clock.Now()
 	if err := h.codes.admit(ctx, mobile); err != nil {
 		return ports.Tokens{}, codeFieldError(err)
 	}
@@ -155,6 +156,9 @@ func (h *ResetPassword) Handle(ctx context.Context, cmd ports.ResetPassword) (po
 		return ports.Tokens{}, codeFieldError(domain.ErrCodeMismatch) // no right code was ever sent to it
 	}
 	hash, err := h.passwords.Hash(ctx, cmd.Password)
+	if unchecked(ctx, err) {
+		return ports.Tokens{}, errors.Join(err, h.codes.giveBack(ctx, mobile, admitted))
+	}
 	if err != nil {
 		return ports.Tokens{}, err
 	}
@@ -288,6 +292,8 @@ func (h *DeleteAccount) checkPassword(ctx context.Context, user *domain.User, pa
 	}
 	ok, err := h.passwords.Verify(ctx, user.PasswordHash(), password)
 	switch {
+	case unchecked(ctx, err):
+		return errors.Join(err, h.codes.limits.settle(context.WithoutCancel(ctx), refund(account)))
 	case err != nil:
 		return fmt.Errorf("verifying a password hash: %w", err)
 	case !ok:

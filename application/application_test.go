@@ -38,6 +38,7 @@ func (*events) Code(domain.CodeEvent)          {}
 func (*events) Login(domain.LoginOutcome)      {}
 
 type world struct {
+	hasher        *shedder
 	store         *memory.Store
 	sms           *sms.Fake
 	clock         *contract.TestClock
@@ -67,23 +68,23 @@ func newWorld(t *testing.T, change func(*application.Config)) *world {
 	if change != nil {
 		change(&cfg)
 	}
-	w := &world{store: memory.NewStore(), sms: sms.NewFake(), events: &events{},
+	w := &world{hasher: &shedder{}, store: memory.NewStore(), sms: sms.NewFake(), events: &events{},
 		clock: contract.NewTestClock(time.Date(2026, 12, 1, 8, 0, 0, 0, time.UTC)), secrets: secret.New([]byte("code key"))}
 	tokens := jwttoken.NewHS256([]byte("a secret of thirty-two bytes or more"), time.Hour, w.clock)
 	devices := secret.NewDeviceTokens([]byte("device key"))
 	w.sendCode = application.NewSendCode(cfg, w.store, w.store, w.sms, w.secrets, w.clock, w.store, w.events, &pauses{})
-	w.register = application.NewRegister(cfg, w.store, w.store, w.store, plainHasher{}, w.secrets, w.clock, w.store,
+	w.register = application.NewRegister(cfg, w.store, w.store, w.store, w.hasher, w.secrets, w.clock, w.store,
 		w.events, w.store, tokens)
-	credentials, err := application.NewCredentials(cfg, w.store, plainHasher{}, devices, w.clock, w.store, w.events)
+	credentials, err := application.NewCredentials(cfg, w.store, w.hasher, devices, w.clock, w.store, w.events)
 	require.NoError(t, err)
 	w.logIn = application.NewLogIn(credentials, devices, w.secrets, w.clock, w.store, tokens)
 	w.tokens = tokens
 	w.logInByCode = application.NewLogInByCode(cfg, w.store, credentials, devices, w.store, w.store, w.secrets, w.clock,
 		w.store, w.events, w.store, tokens)
-	w.resetPassword = application.NewResetPassword(cfg, w.store, plainHasher{}, w.store, w.store, w.secrets, w.clock,
+	w.resetPassword = application.NewResetPassword(cfg, w.store, w.hasher, w.store, w.store, w.secrets, w.clock,
 		w.store, w.events, w.store, w.store, tokens)
 	w.changeMobile = application.NewChangeMobile(cfg, w.store, w.sms, w.store, w.store, w.secrets, w.clock, w.store, w.events)
-	w.deleteAccount = application.NewDeleteAccount(cfg, w.store, plainHasher{}, w.store, w.store, w.secrets, w.clock,
+	w.deleteAccount = application.NewDeleteAccount(cfg, w.store, w.hasher, w.store, w.store, w.secrets, w.clock,
 		w.store, w.events)
 	return w
 }

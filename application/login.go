@@ -183,8 +183,8 @@ func (c *Credentials) verify(ctx context.Context, cmd ports.LogIn) (*domain.User
 		return nil, "", err
 	}
 	ok, err := c.passwords.Verify(ctx, encoded, password)
-	if ctx.Err() != nil && err != nil {
-		// The request ended before its password was checked: it is charged nothing.
+	if unchecked(ctx, err) {
+		// The request ended, or was shed, before its password was checked: it is charged nothing.
 		return nil, "", errors.Join(err, c.limits.settle(context.WithoutCancel(ctx), limits.unchecked...))
 	}
 	if err != nil {
@@ -203,6 +203,13 @@ func (c *Credentials) verify(ctx context.Context, cmd ports.LogIn) (*domain.User
 		user, err = c.upgradeHash(ctx, user, password)
 	}
 	return user, device, err
+}
+
+// unchecked tells whether err means that a password was not hashed at all: the request
+// ended while it waited for the hasher, or the hasher shed it (domain.ErrBusy). Such a
+// request is charged nothing.
+func unchecked(ctx context.Context, err error) bool {
+	return err != nil && (ctx.Err() != nil || errors.Is(err, domain.ErrBusy))
 }
 
 // lookUp finds the user a login names, or nil: by the name as typed (a username match

@@ -41,8 +41,18 @@ func (c codeCheck) admit(ctx context.Context, mobile domain.Mobile, others ...li
 		c.observeFailure(err)
 		return err
 	}
-	budget := quota{domain.LimitKey("code:mobile", mobile.String()), 24 * time.Hour, c.cfg.Limits.CodeDaily, domain.LimitCodeFailures}
-	return c.limits.check(ctx, append(others, budget.take(now))...)
+	return c.limits.check(ctx, append(others, c.budget(mobile).take(now))...)
+}
+
+// budget is the daily quota of code attempts of mobile.
+func (c codeCheck) budget(mobile domain.Mobile) quota {
+	return quota{domain.LimitKey("code:mobile", mobile.String()), 24 * time.Hour, c.cfg.Limits.CodeDaily, domain.LimitCodeFailures}
+}
+
+// giveBack returns the attempt admit took from mobile's budget at about admitted (the same
+// day's window), for a request that was shed before its password was hashed.
+func (c codeCheck) giveBack(ctx context.Context, mobile domain.Mobile, admitted time.Time) error {
+	return c.limits.settle(context.WithoutCancel(ctx), c.budget(mobile).giveBack(admitted))
 }
 
 // verifier checks a stored code against the one submitted for purpose and, with consume,

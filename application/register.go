@@ -89,6 +89,7 @@ func (h *Register) redeem(ctx context.Context, username, code, password string, 
 	if err != nil {
 		return nil, domain.ErrCodeMismatch // no code is ever sent to an invalid mobile
 	}
+	admitted := h.codes.clock.Now()
 	if err := h.codes.admit(ctx, mobile); err != nil {
 		return nil, err
 	}
@@ -98,6 +99,9 @@ func (h *Register) redeem(ctx context.Context, username, code, password string, 
 		return nil, err
 	}
 	hash, err := h.passwords.Hash(ctx, password) // tens of milliseconds: outside any transaction
+	if unchecked(ctx, err) {
+		return nil, errors.Join(err, h.codes.giveBack(ctx, mobile, admitted))
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -206,6 +206,9 @@ func (h *ChangePassword) Handle(ctx context.Context, cmd ports.ChangePassword) (
 	wrongPassword := domain.FieldErrors{{Field: "old_password", Err: domain.ErrWrongPassword}}
 	verifiedHash := user.PasswordHash()
 	ok, err := h.passwords.Verify(ctx, verifiedHash, cmd.OldPassword)
+	if unchecked(ctx, err) {
+		return ports.Tokens{}, errors.Join(err, h.limits.settle(context.WithoutCancel(ctx), refund(account)))
+	}
 	if err != nil {
 		return ports.Tokens{}, fmt.Errorf("verifying a password hash: %w", err)
 	}
@@ -213,6 +216,10 @@ func (h *ChangePassword) Handle(ctx context.Context, cmd ports.ChangePassword) (
 		return ports.Tokens{}, wrongPassword
 	}
 	hash, err := h.passwords.Hash(ctx, cmd.NewPassword)
+	if unchecked(ctx, err) {
+		// The old password was right, but nothing changed: the attempt is given back.
+		return ports.Tokens{}, errors.Join(err, h.limits.settle(context.WithoutCancel(ctx), refund(account)))
+	}
 	if err != nil {
 		return ports.Tokens{}, err
 	}
