@@ -62,6 +62,7 @@ type Config struct {
 	CORSAllowedOrigins []string
 	ShutdownTimeout    time.Duration
 	RequestTimeout     time.Duration // the longest a request may run
+	HashQueueTimeout   time.Duration // the longest a password hash waits for a slot before its request is shed
 	LogFormat          string        // json or text
 	LogLevel           slog.Level
 	// MetricsAddr is where /metrics is served: "" on HTTP_ADDR, "off" nowhere, else its own address.
@@ -160,6 +161,7 @@ func LoadConfig(lookup func(string) (string, bool)) (Config, error) {
 		CORSAllowedOrigins: r.origins("CORS_ALLOWED_ORIGINS", "*"),
 		ShutdownTimeout:    r.duration("SHUTDOWN_TIMEOUT", 10*time.Second),
 		RequestTimeout:     r.duration("REQUEST_TIMEOUT", 10*time.Second),
+		HashQueueTimeout:   r.duration("HASH_QUEUE_TIMEOUT", 2*time.Second),
 		LogFormat:          r.oneOf("LOG_FORMAT", "json", "json", "text"),
 		LogLevel:           r.level("LOG_LEVEL", slog.LevelInfo),
 		MetricsAddr:        r.metricsAddr("METRICS_ADDR"),
@@ -191,6 +193,9 @@ func LoadConfig(lookup func(string) (string, bool)) (Config, error) {
 		SMSRoutes:                 r.smsRoutes("SMS_ROUTES"),
 		Twilio:                    r.twilio(),
 		SMSWebhookLegacySignature: r.boolean("SMS_WEBHOOK_LEGACY_SIGNATURE", false),
+	}
+	if cfg.HashQueueTimeout >= cfg.RequestTimeout && cfg.RequestTimeout > 0 {
+		r.fail("HASH_QUEUE_TIMEOUT", "must be shorter than REQUEST_TIMEOUT (%s), got %s", cfg.RequestTimeout, cfg.HashQueueTimeout)
 	}
 	if secret := r.str("JWT_SECRET", ""); len(secret) >= minJWTSecret {
 		cfg.JWTSecret = []byte(secret)

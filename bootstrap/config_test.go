@@ -39,6 +39,7 @@ func TestConfigDefaults(t *testing.T) {
 	require.Equal(t, 5*time.Second, cfg.SMSTimeout)
 	require.Contains(t, cfg.SMSTemplate, "{code}")
 	require.Equal(t, 64, cfg.IPv6LimitPrefix)
+	require.Equal(t, 2*time.Second, cfg.HashQueueTimeout)
 }
 
 func TestConfigRejectsBadValuesNamingTheVariable(t *testing.T) {
@@ -73,6 +74,9 @@ func TestConfigRejectsBadValuesNamingTheVariable(t *testing.T) {
 		{map[string]string{"MIGRATE_ON_START": "perhaps"}, "MIGRATE_ON_START"},
 		{map[string]string{"IPV6_LIMIT_PREFIX": "16"}, "IPV6_LIMIT_PREFIX"},
 		{map[string]string{"IPV6_LIMIT_PREFIX": "129"}, "IPV6_LIMIT_PREFIX"},
+		{map[string]string{"HASH_QUEUE_TIMEOUT": "0s"}, "HASH_QUEUE_TIMEOUT"},
+		{map[string]string{"HASH_QUEUE_TIMEOUT": "soon"}, "HASH_QUEUE_TIMEOUT"},
+		{map[string]string{"HASH_QUEUE_TIMEOUT": "10s"}, "HASH_QUEUE_TIMEOUT"}, // not shorter than REQUEST_TIMEOUT
 	}
 	for _, row := range rows {
 		t.Run(row.name, func(t *testing.T) {

@@ -57,10 +57,11 @@ func errorHandler(logger *slog.Logger) fiber.ErrorHandler {
 				}
 				c.Set(fiber.HeaderWWWAuthenticate, challenge)
 			}
-			if status == fiber.StatusTooManyRequests {
+			if status == fiber.StatusTooManyRequests || errors.Is(domainErr, domain.ErrBusy) {
 				c.Set(fiber.HeaderRetryAfter, domainErr.Param())
 			}
-			if status == fiber.StatusServiceUnavailable {
+			// A shed request is load, not a failing dependency: the metrics count it.
+			if status == fiber.StatusServiceUnavailable && !errors.Is(domainErr, domain.ErrBusy) {
 				logger.Warn("dependency unavailable", "request_id", requestID(c), "method", method, "path", c.Path(), "error", err)
 			}
 			return writeDetail(c, status, message(lang, domainErr.Slug(), domainErr.Param()))

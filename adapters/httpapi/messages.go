@@ -69,6 +69,7 @@ var catalog = map[string]map[string]string{
 	"session_ended":        {langEN: "Session has ended, log in again.", langZhHans: "会话已结束，请重新登录。"},
 	"wrong_password":       {langEN: "Wrong password.", langZhHans: "密码错误。"},
 	"store_unavailable":    {langEN: "Service temporarily unavailable, try again later.", langZhHans: "服务暂不可用，请稍后再试。"},
+	"busy":                 {langEN: "Service busy, try again in {} seconds.", langZhHans: "服务繁忙，请 {} 秒后重试。"},
 	"captcha_invalid":      {langEN: "Invalid CAPTCHA, please try again.", langZhHans: "人机验证未通过，请重试。"},
 	"captcha_unavailable":  {langEN: "CAPTCHA verification unavailable, try again later.", langZhHans: "人机验证服务暂不可用，请稍后再试。"},
 	"user_not_found":       {langEN: "Not found.", langZhHans: "未找到。"}, // the caller's account went away during the request

@@ -33,6 +33,8 @@ type Metrics struct {
 	smsSends     *prometheus.CounterVec
 	deliveries   *prometheus.CounterVec
 	passwordHash *prometheus.HistogramVec
+	hashQueue    prometheus.Histogram
+	shed         *prometheus.CounterVec
 }
 
 // New registers the collectors, including the Go runtime's and the process's.
@@ -65,8 +67,17 @@ func New() *Metrics {
 			Name: "phoneauth_password_hash_seconds", Help: "Time to hash or verify a password.",
 			Buckets: []float64{.005, .01, .02, .03, .05, .075, .1, .25, .5, 1},
 		}, []string{"op"}),
+		hashQueue: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "phoneauth_password_hash_queue_seconds", Help: "Time a password hash waited for a slot, run or shed.",
+			Buckets: []float64{.001, .005, .01, .025, .05, .1, .25, .5, 1, 2, 5},
+		}),
+		shed: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "phoneauth_shed_total", Help: "Requests shed with 503 and Retry-After before any work, by reason.",
+		}, []string{"reason"}),
 	}
+	m.shed.WithLabelValues(ShedHashQueue) // present at 0 from the start
 	m.registry.MustRegister(m.requests, m.latency, m.refusals, m.codes, m.logins, m.smsSends, m.deliveries, m.passwordHash,
+		m.hashQueue, m.shed,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -129,6 +140,19 @@ func (s *SMSSender) Send(ctx context.Context, msg ports.SMS) error {
 	}
 	s.sends.WithLabelValues(s.provider, outcome).Inc()
 	return err
+}
+
+// ShedHashQueue is the reason of a request shed because its password hash waited past
+// HASH_QUEUE_TIMEOUT for a slot.
+const ShedHashQueue = "password_hash_queue"
+
+// HashQueueWaited records how long a password hash waited for its slot and counts the
+// request shed when it waited past the queue timeout (password.Config.Waited).
+func (m *Metrics) HashQueueWaited(wait time.Duration, shed bool) {
+	m.hashQueue.Observe(wait.Seconds())
+	if shed {
+		m.shed.WithLabelValues(ShedHashQueue).Inc()
+	}
 }
 
 // PasswordHasher times each hash and verification.
