@@ -36,6 +36,10 @@ func report(out io.Writer, o options, results []result, cost hashCost) {
 		fmt.Fprintf(tw, "%s\t%.1f\t%s\t%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t\n",
 			r.label, r.rate(), ms(r.p50), ms(r.p99), r.errors,
 			cores(r.cpu.service), database, cores(r.cpu.generator), cores(r.cpu.other()), mib(r.startRSS), mib(r.peakRSS))
+		for _, p := range r.parts {
+			fmt.Fprintf(tw, "  of which %s (max %s)\t%.1f\t%s\t%s\t%d\t\t\t\t\t\t\t\n",
+				p.kind, ms(p.max), float64(p.ok)/seconds, ms(p.p50), ms(p.p99), p.errors)
+		}
 		busy = busy || r.cpu.other().Seconds()/seconds > maxOtherCores
 	}
 	tw.Flush()

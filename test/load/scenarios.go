@@ -76,20 +76,46 @@ type scenario struct {
 	// hashBound scenarios are judged against the Argon2id bound, measured just before and
 	// just after them: the speed of a VM's cores drifts within a minute.
 	hashBound bool
+	// kind, when set, names the part of a mixed scenario client w belongs to: the report
+	// gives each part its own rate and latencies beside the whole.
+	kind func(w int) string
+}
+
+// mixedKind splits the clients of the mixed scenario: two of every three log in, the third
+// reads its profile (with -c 96: 64 logins and 32 profile readers at once).
+func mixedKind(w int) string {
+	if w%3 == 2 {
+		return "profile"
+	}
+	return "login"
+}
+
+func readProfile(ctx context.Context, e *scenarioEnv, w, _ int) (int, []byte, error) {
+	return e.client.do(ctx, w, http.MethodGet, "/users/1/", nil, "JWT "+e.users[w%len(e.users)].token)
+}
+
+func logIn(ctx context.Context, e *scenarioEnv, w, _ int) (int, []byte, error) {
+	u := e.users[w%len(e.users)] // each client its own account, as users log in
+	return e.client.do(ctx, w, http.MethodPost, "/login/", jsonBody(map[string]string{"username": u.mobile, "password": userPassword}), "")
 }
 
 var scenarios = []scenario{
 	{
 		name: "profile", label: "GET /users/1/ (JWT)",
-		send: func(ctx context.Context, e *scenarioEnv, w, _ int) (int, []byte, error) {
-			return e.client.do(ctx, w, http.MethodGet, "/users/1/", nil, "JWT "+e.users[w%len(e.users)].token)
-		},
+		send: readProfile,
 	},
 	{
 		name: "login", label: "POST /login/", hashBound: true,
-		send: func(ctx context.Context, e *scenarioEnv, w, _ int) (int, []byte, error) {
-			u := e.users[w%len(e.users)] // each client its own account, as users log in
-			return e.client.do(ctx, w, http.MethodPost, "/login/", jsonBody(map[string]string{"username": u.mobile, "password": userPassword}), "")
+		send: logIn,
+	},
+	{
+		name: "mixed", label: "mixed: logins and profile reads",
+		kind: mixedKind,
+		send: func(ctx context.Context, e *scenarioEnv, w, i int) (int, []byte, error) {
+			if mixedKind(w) == "profile" {
+				return readProfile(ctx, e, w, i)
+			}
+			return logIn(ctx, e, w, i)
 		},
 	},
 	{
@@ -213,6 +239,15 @@ type result struct {
 	exhausted bool
 	// hashBefore and hashAfter are the Argon2id costs measured around a hashBound scenario.
 	hashBefore, hashAfter hashCost
+	// parts are the kinds of a mixed scenario, each measured apart.
+	parts []part
+}
+
+// part is one kind of request of a mixed scenario.
+type part struct {
+	kind          string
+	ok, errors    int
+	p50, p99, max time.Duration
 }
 
 // rate is the successful requests per second of a run.
@@ -274,6 +309,30 @@ func drive(ctx context.Context, s scenario, e *scenarioEnv, o options, svc *serv
 		return result{}, fmt.Errorf("stopped before the end of the scenario: %w", err)
 	}
 
+	if s.kind != nil {
+		byKind := map[string]*part{}
+		var kinds []string
+		for w := range o.concurrency {
+			k := s.kind(w)
+			if byKind[k] == nil {
+				byKind[k] = &part{kind: k}
+				kinds = append(kinds, k)
+			}
+			byKind[k].ok += len(latencies[w]) - failures[w]
+			byKind[k].errors += failures[w]
+		}
+		for _, k := range kinds {
+			var ds []time.Duration
+			for w := range o.concurrency {
+				if s.kind(w) == k {
+					ds = append(ds, latencies[w]...)
+				}
+			}
+			p := byKind[k]
+			p.p50, p.p99, p.max = percentile(ds, 0.50), percentile(ds, 0.99), percentile(ds, 1)
+			r.parts = append(r.parts, *p)
+		}
+	}
 	all := slices.Concat(latencies...)
 	for _, f := range failures {
 		r.errors += f
