@@ -182,7 +182,9 @@ type KeySet interface {
 
 // PasswordHasher hashes passwords for storage and checks them in constant time.
 // A hash waits its turn and starts only while ctx is live: a request whose client has gone,
-// or whose deadline has passed, gets ctx's error and costs no hash.
+// or whose deadline has passed, gets ctx's error and costs no hash; one that waited past the
+// hasher's queue timeout gets domain.ErrBusy (its param: seconds to wait before retrying),
+// and costs no hash either. Either way the password was not checked.
 type PasswordHasher interface {
 	Hash(ctx context.Context, password string) (string, error)
 	// Verify checks password against any hash format the hasher reads (Argon2id, and the
