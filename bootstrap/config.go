@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"os"
 	"regexp"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -63,8 +64,11 @@ type Config struct {
 	ShutdownTimeout    time.Duration
 	RequestTimeout     time.Duration // the longest a request may run
 	HashQueueTimeout   time.Duration // the longest a password hash waits for a slot before its request is shed (503)
-	LogFormat          string        // json or text
-	LogLevel           slog.Level
+	// HashConcurrency is how many password hashes run at once; the others wait for a slot,
+	// and a hash holds its memory while it runs.
+	HashConcurrency int
+	LogFormat       string // json or text
+	LogLevel        slog.Level
 	// MetricsAddr is where /metrics is served: "" on HTTP_ADDR, "off" nowhere, else its own address.
 	MetricsAddr string
 
@@ -162,6 +166,7 @@ func LoadConfig(lookup func(string) (string, bool)) (Config, error) {
 		ShutdownTimeout:    r.duration("SHUTDOWN_TIMEOUT", 10*time.Second),
 		RequestTimeout:     r.duration("REQUEST_TIMEOUT", 10*time.Second),
 		HashQueueTimeout:   r.duration("HASH_QUEUE_TIMEOUT", 2*time.Second),
+		HashConcurrency:    r.integer("HASH_CONCURRENCY", runtime.GOMAXPROCS(0), 1, 1024),
 		LogFormat:          r.oneOf("LOG_FORMAT", "json", "json", "text"),
 		LogLevel:           r.level("LOG_LEVEL", slog.LevelInfo),
 		MetricsAddr:        r.metricsAddr("METRICS_ADDR"),

@@ -65,6 +65,7 @@ func TestConfigRejectsBadValuesNamingTheVariable(t *testing.T) {
 		{map[string]string{"HTTP_ADDR": "8000"}, "HTTP_ADDR"},
 		{map[string]string{"SMS_TEMPLATE": "no placeholder"}, "SMS_TEMPLATE"},
 		{map[string]string{"SMS_ORIGIN": "https://shop.example"}, "SMS_ORIGIN"},
+		{map[string]string{"HASH_CONCURRENCY": "0"}, "HASH_CONCURRENCY"},
 		{map[string]string{"SMS_ORIGIN": "shop.example:8443"}, "SMS_ORIGIN"},
 		{map[string]string{"YUNPIAN_URL": "ftp://x"}, "YUNPIAN_URL"},
 		{map[string]string{"CORS_ALLOWED_ORIGINS": "shop.example.com"}, "CORS_ALLOWED_ORIGINS"},

@@ -8,7 +8,6 @@ import (
 	"math"
 	"net"
 	"net/http"
-	"runtime"
 	"strings"
 	"time"
 
@@ -49,7 +48,7 @@ var CoreModule = fx.Module("core",
 	fx.Provide(
 		fx.Annotate(func() clock.System { return clock.System{} }, fx.As(new(ports.Clock))),
 		func(cfg Config, m *metrics.Metrics) *password.Argon2id {
-			return password.NewArgon2id(password.Config{Concurrency: hashConcurrency(runtime.GOMAXPROCS(0)),
+			return password.NewArgon2id(password.Config{Concurrency: cfg.HashConcurrency,
 				QueueTimeout: cfg.HashQueueTimeout, Waited: m.HashQueueWaited})
 		},
 		func(h *password.Argon2id, m *metrics.Metrics) ports.PasswordHasher { return m.TimePasswords(h) },
@@ -359,11 +358,3 @@ var ServerModule = fx.Module("server", fx.Invoke(func(lc fx.Lifecycle, app *fibe
 		OnStop: server.Shutdown,
 	})
 }))
-
-// hashConcurrency is how many password hashes run at once on cores cores: one per core but
-// one, so that a login flood leaves a core to every other request (docs/PERFORMANCE.md),
-// and at least one. The others wait for a slot, up to HASH_QUEUE_TIMEOUT; a hash holds its
-// memory while it runs.
-func hashConcurrency(cores int) int {
-	return max(cores-1, 1)
-}

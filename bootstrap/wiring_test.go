@@ -104,9 +104,3 @@ func TestMigrateCommand(t *testing.T) {
 	var stdout, stderr bytes.Buffer
 	require.Error(t, Main(context.Background(), []string{"migrate", "sideways"}, lookupFrom(map[string]string{"DATABASE_URL": testdb.SQLiteURL(t)}), &stdout, &stderr))
 }
-
-func TestHashesLeaveACoreToOtherRequests(t *testing.T) {
-	for cores, want := range map[int]int{1: 1, 2: 1, 4: 3, 16: 15} {
-		require.Equal(t, want, hashConcurrency(cores), "%d cores", cores)
-	}
-}

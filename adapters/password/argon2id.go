@@ -145,11 +145,6 @@ func (a *Argon2id) turn(ctx context.Context) (done func(), err error) {
 	return done, nil
 }
 
-// Occupy takes a hash slot as a hash would (waiting while ctx is live, up to the queue
-// timeout) and holds it until release is called: for work that must share the hashes'
-// bound, and for tests that fill the pool.
-func (a *Argon2id) Occupy(ctx context.Context) (release func(), err error) { return a.turn(ctx) }
-
 // Hash returns `$argon2id$v=19$m=7168,t=5,p=1$<salt>$<key>` with a fresh random salt,
 // salt and key in unpadded standard base64 as the PHC format prescribes.
 func (a *Argon2id) Hash(ctx context.Context, password string) (string, error) {
