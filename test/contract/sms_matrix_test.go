@@ -165,17 +165,7 @@ func TestYunpianAnswers(t *testing.T) {
 
 			err := sms.NewYunpian(sms.YunpianConfig{APIKey: "key-0123456789", URL: srv.URL + yunpianPath}).
 				Send(context.Background(), ports.SMS{Mobile: "13800000000", Text: "code 123456"})
-			if tc.want == nil {
-				require.NoError(t, err)
-				return
-			}
-			require.ErrorIs(t, err, tc.want)
-			if tc.refusal != "" {
-				var de *domain.Error
-				require.ErrorAs(t, err, &de)
-				assert.Equal(t, tc.refusal, de.Param())
-			}
-			assertNoSecrets(t, err, "key-0123456789", "123456")
+			assertSendOutcome(t, err, tc.want, tc.refusal, "key-0123456789", "123456")
 		})
 	}
 }
@@ -205,6 +195,27 @@ func TestYunpianSendsTheAPIKeyOnlyInTheBody(t *testing.T) {
 		}
 	}
 	assert.Contains(t, string(r.body), "apikey="+v.apiKey)
+}
+
+// assertSendOutcome checks a send's error against a vendor answer's case: no error when want
+// is nil; else want, and a refusal carrying the vendor's message exactly when refusal is set
+// (and no refusal, but unavailability, otherwise). The error names none of the secrets.
+func assertSendOutcome(t *testing.T, err, want error, refusal string, secrets ...string) {
+	t.Helper()
+	if want == nil {
+		require.NoError(t, err)
+		return
+	}
+	require.ErrorIs(t, err, want)
+	if refusal != "" {
+		assert.NotErrorIs(t, err, domain.ErrSMSUnavailable)
+		var de *domain.Error
+		require.ErrorAs(t, err, &de)
+		assert.Equal(t, refusal, de.Param())
+	} else {
+		assert.NotErrorIs(t, err, domain.ErrSMSRefused)
+	}
+	assertNoSecrets(t, err, secrets...)
 }
 
 // assertNoSecrets checks an error string, which will be logged, for the API key and the code.
