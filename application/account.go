@@ -205,7 +205,7 @@ func (h *ChangeMobile) Handle(ctx context.Context, cmd ports.ChangeMobile) (*dom
 		return nil, err
 	}
 	caller := cmd.Caller.User
-	switch taken, err := takenAny(ctx, h.users, h.cfg.Mobiles.Spellings(mobile.String())); {
+	switch taken, err := h.users.Taken(ctx, h.cfg.Mobiles.Spellings(mobile.String())...); {
 	case err != nil:
 		return nil, err
 	case mobile.String() == h.cfg.Mobiles.Key(caller.Mobile()):

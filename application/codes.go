@@ -133,7 +133,7 @@ func (h *SendCode) Wait() { h.background.Wait() }
 func (h *SendCode) plan(ctx context.Context, purpose domain.Purpose, raw string) (delivery, error) {
 	d := delivery{purpose: purpose}
 	if purpose == domain.PurposeRegister || purpose == domain.PurposeChangeMobile {
-		taken, err := takenAny(ctx, h.users, h.cfg.Mobiles.Spellings(raw))
+		taken, err := h.users.Taken(ctx, h.cfg.Mobiles.Spellings(raw)...)
 		if err != nil {
 			return d, err
 		}
@@ -161,21 +161,6 @@ func (h *SendCode) plan(ctx context.Context, purpose domain.Purpose, raw string)
 		}
 	}
 	return d, nil
-}
-
-// takenAny tells whether a user has any of spellings as username or mobile: a number is
-// taken under its canonical form and under the form sign-up gives its username. Every
-// spelling is looked up, so that the time taken does not tell (ENUMERATION_PROTECTION).
-func takenAny(ctx context.Context, users ports.UserRepository, spellings []string) (bool, error) {
-	found := false
-	for _, s := range spellings {
-		taken, err := users.Taken(ctx, s)
-		if err != nil {
-			return false, err
-		}
-		found = found || taken
-	}
-	return found, nil
 }
 
 // accountOf returns the user whose mobile is mobile, or nil. A user whose username is

@@ -33,7 +33,7 @@ func NewRegister(cfg Config, users ports.UserRepository, codes ports.CodeReposit
 func (h *Register) Handle(ctx context.Context, cmd ports.Register) (ports.Registered, error) {
 	usernameErr := required(cmd.Username)
 	if usernameErr == nil {
-		taken, err := takenAny(ctx, h.users, h.cfg.Mobiles.Spellings(cmd.Username))
+		taken, err := h.users.Taken(ctx, h.cfg.Mobiles.Spellings(cmd.Username)...)
 		if err != nil {
 			return ports.Registered{}, err
 		}

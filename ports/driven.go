@@ -20,8 +20,9 @@ type UserRepository interface {
 	ByID(ctx context.Context, id int64) (*domain.User, error)
 	// ByLogin finds a user by username, else by mobile, or returns domain.ErrUserNotFound.
 	ByLogin(ctx context.Context, login string) (*domain.User, error)
-	// Taken tells whether a user has value as username or as mobile.
-	Taken(ctx context.Context, value string) (bool, error)
+	// Taken tells whether a user has any of values as username or as mobile, in one
+	// look-up: a number is taken under any of its spellings.
+	Taken(ctx context.Context, values ...string) (bool, error)
 	// Update applies change to the stored user atomically and returns the result;
 	// when change fails nothing is written.
 	Update(ctx context.Context, id int64, change func(*domain.User) error) (*domain.User, error)

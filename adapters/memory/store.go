@@ -85,12 +85,17 @@ func (s *Store) ByLogin(_ context.Context, login string) (*domain.User, error) {
 }
 
 // Taken implements ports.UserRepository.
-func (s *Store) Taken(_ context.Context, value string) (bool, error) {
+func (s *Store) Taken(_ context.Context, values ...string) (bool, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	_, byUsername := s.usernames[value]
-	_, byMobile := s.mobiles[value]
-	return byUsername || byMobile, nil
+	for _, v := range values {
+		_, byUsername := s.usernames[v]
+		_, byMobile := s.mobiles[v]
+		if byUsername || byMobile {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 // Update implements ports.UserRepository. Only the profile fields are written back: they

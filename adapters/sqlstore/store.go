@@ -167,9 +167,12 @@ func (s *Store) ByLogin(ctx context.Context, login string) (*domain.User, error)
 }
 
 // Taken implements ports.UserRepository.
-func (s *Store) Taken(ctx context.Context, value string) (bool, error) {
+func (s *Store) Taken(ctx context.Context, values ...string) (bool, error) {
+	if len(values) == 0 {
+		return false, nil
+	}
 	taken, err := s.db.NewSelect().Model((*userRow)(nil)).
-		Where("username = ?", value).WhereOr("mobile = ?", value).
+		Where("username IN (?)", bun.In(values)).WhereOr("mobile IN (?)", bun.In(values)).
 		Exists(ctx)
 	if err != nil {
 		return false, wrap("check username or mobile", err)

@@ -3,6 +3,7 @@ package component_test
 import (
 	"context"
 	"net/http"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -114,11 +115,11 @@ func (u *takingUsers) arm(mobile string, take func(string)) {
 	u.armed, u.take = mobile, take
 }
 
-func (u *takingUsers) Taken(ctx context.Context, value string) (bool, error) {
-	taken, err := u.UserRepository.Taken(ctx, value)
+func (u *takingUsers) Taken(ctx context.Context, values ...string) (bool, error) {
+	taken, err := u.UserRepository.Taken(ctx, values...)
 	u.mu.Lock()
-	take := u.take
-	if value != u.armed || take == nil {
+	take, armed := u.take, u.armed
+	if !slices.Contains(values, armed) {
 		take = nil
 	}
 	if take != nil {
@@ -126,7 +127,7 @@ func (u *takingUsers) Taken(ctx context.Context, value string) (bool, error) {
 	}
 	u.mu.Unlock()
 	if take != nil {
-		take(value)
+		take(armed)
 	}
 	return taken, err
 }
@@ -235,10 +236,10 @@ func (g *takenGate) hold(mobile string, n int) {
 	g.mobile, g.n, g.waiting, g.open = mobile, n, 0, make(chan struct{})
 }
 
-func (g *takenGate) wait(value string) {
+func (g *takenGate) wait(values []string) {
 	g.mu.Lock()
 	open := g.open
-	if open == nil || value != g.mobile {
+	if open == nil || !slices.Contains(values, g.mobile) {
 		g.mu.Unlock()
 		return
 	}
@@ -259,8 +260,8 @@ type gatedUsers struct {
 	gate *takenGate
 }
 
-func (u *gatedUsers) Taken(ctx context.Context, value string) (bool, error) {
-	taken, err := u.UserRepository.Taken(ctx, value)
-	u.gate.wait(value)
+func (u *gatedUsers) Taken(ctx context.Context, values ...string) (bool, error) {
+	taken, err := u.UserRepository.Taken(ctx, values...)
+	u.gate.wait(values)
 	return taken, err
 }

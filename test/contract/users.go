@@ -165,6 +165,20 @@ func testTaken(t *testing.T, newStore func(t *testing.T) UserRepositoryPorts) {
 		require.NoError(t, err)
 		assert.Equal(t, want, taken, value)
 	}
+	// Several values in one look-up: taken when any one is.
+	for _, tc := range []struct {
+		values []string
+		want   bool
+	}{
+		{[]string{randomMobile(), r.Mobile}, true},
+		{[]string{r.Username, randomMobile()}, true},
+		{[]string{randomMobile(), randomMobile()}, false},
+		{nil, false},
+	} {
+		taken, err := s.Taken(t.Context(), tc.values...)
+		require.NoError(t, err)
+		assert.Equal(t, tc.want, taken, "%q", tc.values)
+	}
 }
 
 func testUsersAreCopies(t *testing.T, newStore func(t *testing.T) UserRepositoryPorts) {
