@@ -172,7 +172,7 @@ func (s *Store) Taken(ctx context.Context, values ...string) (bool, error) {
 		return false, nil
 	}
 	taken, err := s.db.NewSelect().Model((*userRow)(nil)).
-		Where("username IN (?)", bun.In(values)).WhereOr("mobile IN (?)", bun.In(values)).
+		Where("username IN (?)", bun.List(values)).WhereOr("mobile IN (?)", bun.List(values)).
 		Exists(ctx)
 	if err != nil {
 		return false, wrap("check username or mobile", err)
